@@ -1,0 +1,169 @@
+/**
+ * @file saas/context.h
+ * @brief The context (store, clock, logger, metrics) and the scope every tenant call takes.
+ *
+ * A `saas_ctx` is created once per process from a storage URL and shared by
+ * all threads: every function taking a `saas_ctx *` may be called on the same
+ * context from several threads at once. A `saas_scope` (tenant + actor +
+ * request data) belongs to one thread at a time.
+ */
+#ifndef SAAS_CONTEXT_H
+#define SAAS_CONTEXT_H
+
+#include "saas/common.h"
+
+SAAS_BEGIN_DECL
+
+/** A library context. Opaque; thread-safe. */
+typedef struct saas_ctx saas_ctx;
+
+/**
+ * A clock: milliseconds since the Unix epoch (UTC). Called from any thread
+ * that uses the context, so it must be thread-safe. `payload` is the
+ * `clock_payload` given in the options.
+ */
+typedef int64_t (*saas_clock_fn)(void *payload);
+
+/** Log levels, in increasing severity. */
+typedef enum saas_log_level {
+	SAAS_LOG_DEBUG = 0,
+	SAAS_LOG_INFO = 1,
+	SAAS_LOG_WARN = 2,
+	SAAS_LOG_ERROR = 3
+} saas_log_level;
+
+/**
+ * A log sink. `line` is one JSON object without a trailing newline, with at
+ * least `level`, `time` (RFC 3339, UTC) and `msg`, plus event fields. It never
+ * contains secrets (tokens, passwords, keys). `line` is borrowed for the call.
+ * Called from whichever thread logged; must be thread-safe.
+ */
+typedef void (*saas_log_fn)(int level, const char *line, void *payload);
+
+/** Current version of `saas_ctx_options`. */
+#define SAAS_CTX_OPTIONS_VERSION 1
+
+/** Options for saas_ctx_open(). Start from `SAAS_CTX_OPTIONS_INIT` or saas_ctx_options_init(). */
+typedef struct saas_ctx_options {
+	unsigned version;          /**< `SAAS_CTX_OPTIONS_VERSION` */
+	saas_clock_fn clock;       /**< NULL: the system's real-time clock */
+	void *clock_payload;       /**< passed to `clock` */
+	saas_log_fn log;           /**< NULL: no logging */
+	void *log_payload;         /**< passed to `log` */
+	int log_level;             /**< lowest level passed to `log` (default `SAAS_LOG_INFO`) */
+	int auto_migrate;          /**< non-zero (default): apply pending migrations on open */
+	unsigned busy_timeout_ms;  /**< SQLite: wait this long on a locked database (default 5000) */
+	unsigned pool_size;        /**< maximum connections held (default 8; memory: always 1) */
+	unsigned acquire_timeout_ms; /**< wait at most this long for a free connection (default 10000) */
+	int sqlite_synchronous_full; /**< SQLite: non-zero (default) for `synchronous=FULL`, else NORMAL */
+} saas_ctx_options;
+
+/** Static initialiser for `saas_ctx_options` with every default. */
+#define SAAS_CTX_OPTIONS_INIT \
+	{ SAAS_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, SAAS_LOG_INFO, 1, 5000, 8, 10000, 1 }
+
+/**
+ * Fill `opts` with the defaults of `SAAS_CTX_OPTIONS_INIT` (for callers that
+ * cannot use macros).
+ *
+ * @return `SAAS_OK`, or `SAAS_EINVAL` if `opts` is NULL or `version` is not
+ *         one this library knows.
+ */
+SAAS_EXTERN(int) saas_ctx_options_init(saas_ctx_options *opts, unsigned version);
+
+/**
+ * Open a context on a storage URL.
+ *
+ * URLs: `memory:` (a private SQLite in-memory database, gone when the context
+ * is freed), `sqlite:PATH` (a SQLite file, created when missing; WAL, foreign
+ * keys on), and, when built with PostgreSQL, `postgres://…` / `postgresql://…`.
+ *
+ * @param out   receives the context; free it with saas_ctx_free().
+ * @param url   the storage URL (borrowed).
+ * @param opts  options, or NULL for the defaults (borrowed; copied).
+ * @return `SAAS_OK`; `SAAS_EINVAL` for a NULL/unknown/malformed URL or bad
+ *         options; `SAAS_ESTORE` if the database cannot be opened, is newer
+ *         than this library, or needs migrations while `auto_migrate` is off;
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts);
+
+/** Close a context: every connection is closed. `ctx` may be NULL. No call on it may be running. */
+SAAS_EXTERN(void) saas_ctx_free(saas_ctx *ctx);
+
+/** The context's current time in milliseconds since the epoch (from its clock). */
+SAAS_EXTERN(int64_t) saas_ctx_now(saas_ctx *ctx);
+
+/** The name of the context's storage backend: `"memory"`, `"sqlite"` or `"postgres"`. Static string. */
+SAAS_EXTERN(const char *) saas_ctx_backend(const saas_ctx *ctx);
+
+/**
+ * A ready-made log sink that writes each line, with a newline, to standard
+ * error. Pass it as `opts.log`; `payload` is ignored.
+ */
+SAAS_EXTERN(void) saas_log_stderr(int level, const char *line, void *payload);
+
+/** Who performs an operation. */
+typedef enum saas_actor_type {
+	SAAS_ACTOR_SYSTEM = 0,  /**< the deployment itself (a job, an operator tool); id names it */
+	SAAS_ACTOR_USER = 1,    /**< a user (`usr_…`) */
+	SAAS_ACTOR_APIKEY = 2,  /**< an API key (`key_…`) */
+	SAAS_ACTOR_SUPPORT = 3  /**< support staff acting on behalf of the tenant; id names the staff member */
+} saas_actor_type;
+
+/**
+ * A scope: the tenant a call acts on, who acts, and request data for the audit
+ * log. Belongs to one thread at a time.
+ */
+typedef struct saas_scope saas_scope;
+
+/**
+ * Create a scope.
+ *
+ * @param out        receives the scope; free with saas_scope_free().
+ * @param tenant_id  the tenant (`ten_…`), or NULL for deployment-wide calls
+ *                   (creating a tenant or a user, admin listings).
+ * @param actor_type one of `saas_actor_type`.
+ * @param actor_id   who acts: a user or key id, or for system and support a
+ *                   name of 1 to 128 printable characters. Copied.
+ * @return `SAAS_OK`; `SAAS_EINVAL` if the tenant id is malformed, the actor
+ *         type unknown, or the actor id missing or malformed; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_scope_new(saas_scope **out, const char *tenant_id, int actor_type,
+                                const char *actor_id);
+
+/**
+ * Set the request id recorded with audit events (1 to 128 printable
+ * characters, or NULL to clear). Copied.
+ * @return `SAAS_OK`, `SAAS_EINVAL` naming the bad value, `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_scope_set_request_id(saas_scope *scope, const char *request_id);
+
+/**
+ * Set the client's IP address (IPv4 or IPv6 text, or NULL to clear). Copied.
+ * @return `SAAS_OK`, `SAAS_EINVAL` if it is not an IP address, `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_scope_set_ip(saas_scope *scope, const char *ip);
+
+/**
+ * Set the client's user agent (at most 512 bytes of printable text, or NULL
+ * to clear). Copied.
+ * @return `SAAS_OK`, `SAAS_EINVAL`, `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_scope_set_user_agent(saas_scope *scope, const char *user_agent);
+
+/** The scope's tenant id, or NULL. Borrowed. */
+SAAS_EXTERN(const char *) saas_scope_tenant_id(const saas_scope *scope);
+
+/** The scope's actor type (`saas_actor_type`). */
+SAAS_EXTERN(int) saas_scope_actor_type(const saas_scope *scope);
+
+/** The scope's actor id. Borrowed. */
+SAAS_EXTERN(const char *) saas_scope_actor_id(const saas_scope *scope);
+
+/** Free a scope. `scope` may be NULL. */
+SAAS_EXTERN(void) saas_scope_free(saas_scope *scope);
+
+SAAS_END_DECL
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * The audit log as the other modules call it. Every mutation appends its event
+ * inside the mutation's own transaction, so both commit or neither does. The
+ * foundation stores a minimal append-only stream per tenant (audit_events);
+ * the audit module's hash chain, signing and redaction grow behind these same
+ * calls, so call sites do not change.
+ */
+#ifndef SAAS_AUDIT_INTERNAL_H
+#define SAAS_AUDIT_INTERNAL_H
+
+#include "../store/store.h"
+
+/*
+ * Append an event to the stream of the transaction's tenant.
+ *
+ * action       dotted name, e.g. "tenant.suspended", "member.added".
+ * target_type  what was acted on ("tenant", "user", "member", "invitation"), or NULL.
+ * target_id    its id, or NULL.
+ * metadata     a JSON object (stolen; NULL for {}). Never put secrets in it.
+ */
+int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
+                       const char *target_type, const char *target_id, json_t *metadata);
+
+/*
+ * The same, in the deployment's own stream (SAAS_SYSTEM_TENANT_ID), inside the
+ * same transaction; the transaction's tenant is restored afterwards.
+ */
+int saas__audit_append_system(saas_tx *tx, const saas_scope *scope, const char *action,
+                              const char *target_type, const char *target_id, json_t *metadata);
+
+/* The name of an actor type as stored ("user", "apikey", "system", "support"). */
+const char *saas__actor_type_name(int actor_type);
+
+#endif

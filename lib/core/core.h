@@ -1,0 +1,109 @@
+/*
+ * Private core of libsaas: errors, memory, time text, validation, hashing,
+ * logging and the context's layout. Never installed. Internal functions are
+ * `saas__*` and stay hidden.
+ */
+#ifndef SAAS_CORE_INTERNAL_H
+#define SAAS_CORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <jansson.h>
+
+#include "saas/common.h"
+#include "saas/context.h"
+
+/* ---- errors ---------------------------------------------------------------- */
+
+/* Record the error of this thread and return `code`. `field` may be NULL. */
+int saas__err(int code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Shorthand for an out-of-memory error. */
+int saas__enomem(void);
+/* Quote untrusted text for a message: at most 64 bytes, control bytes as '?'.
+ * Returns a pointer into a thread-local buffer ring (4 slots). */
+const char *saas__q(const char *s);
+
+/* ---- memory and strings ---------------------------------------------------- */
+
+char *saas__strdup(const char *s);
+void *saas__calloc(size_t n, size_t size);
+/* Render `ms` since the epoch as RFC 3339 UTC with milliseconds into buf[32]. */
+void saas__time_rfc3339(char buf[32], int64_t ms);
+/* json string or null */
+json_t *saas__json_str_or_null(const char *s);
+json_t *saas__json_time(int64_t ms); /* RFC 3339 text, or null for 0 */
+/* Dump `v` compactly into a malloc'd string (sorted keys) and decref it. NULL on OOM. */
+char *saas__json_take_dump(json_t *v);
+
+/* ---- validation (PCRE2 patterns compiled once per process) ----------------- */
+
+enum saas__pattern {
+	SAAS__PAT_SLUG,
+	SAAS__PAT_EMAIL,
+	SAAS__PAT_ROLE,
+	SAAS__PAT_METRIC,
+	SAAS__PAT_ID_PREFIX,
+	SAAS__PAT_COUNT
+};
+bool saas__match(enum saas__pattern p, const char *s);
+/* UTF-8 text of 1..max bytes (min 0 if allow_empty) without control characters. */
+int saas__check_text(const char *field, const char *s, size_t max, bool allow_empty);
+int saas__check_slug(const char *slug);
+int saas__check_role(const char *role);
+/* Sort, fold duplicates and validate 1..16 role names; *out is a NULL-terminated
+ * malloc'd array of malloc'd strings (free with saas__strv_free). */
+int saas__roles_normalize(char ***out, size_t *out_n, const char *const *roles, size_t n);
+void saas__strv_free(char **v);
+/* Roles as one canonical text (comma-separated, sorted). */
+char *saas__strv_join(char *const *v, size_t n, char sep);
+
+/* Check an id's form and prefix; errors name `field`. */
+int saas__id_check(const char *id, const char *prefix, const char *field);
+
+/* ---- crypto ---------------------------------------------------------------- */
+
+/* Random URL-safe secret of `nbytes` random bytes, base64url without padding,
+ * with a prefix (e.g. "inv_"). */
+char *saas__secret_new(const char *prefix, size_t nbytes);
+/* BLAKE2b-256 of a secret, as 64 lower-case hex characters into out[65]. */
+void saas__secret_hash(char out[65], const char *secret);
+
+/* ---- the context ----------------------------------------------------------- */
+
+struct saas_store;
+struct saas_metrics;
+
+struct saas_ctx {
+	saas_ctx_options opts;
+	struct saas_store *store;
+	struct saas_metrics *metrics;
+};
+
+struct saas_scope {
+	char *tenant_id;
+	int actor_type;
+	char *actor_id;
+	char *request_id;
+	char *ip;
+	char *user_agent;
+};
+
+int64_t saas__now(saas_ctx *ctx);
+
+/* Log a message with optional fields (a JSON object, stolen; may be NULL). */
+void saas__log(saas_ctx *ctx, int level, const char *msg, json_t *fields);
+
+/* Metrics used by the library itself. */
+int saas__metrics_new(struct saas_metrics **out);
+void saas__metrics_free(struct saas_metrics *m);
+/* Count an operation and its latency: op_total{op}, op_errors_total{op}, op_seconds{op}. */
+void saas__op_done(saas_ctx *ctx, const char *op, int64_t start_ns, int rc);
+int64_t saas__mono_ns(void);
+
+/* Scope checks shared by the modules. */
+int saas__scope_tenant(const saas_scope *scope);  /* scope with a tenant */
+int saas__scope_global(const saas_scope *scope);  /* scope without a tenant */
+
+#endif

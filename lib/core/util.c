@@ -1,0 +1,99 @@
+/* Memory, time text, JSON helpers, version. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core.h"
+
+char *saas__strdup(const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+void *saas__calloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+void saas_free(void *p)
+{
+	free(p);
+}
+
+void saas_free_secret(char *s)
+{
+	if (!s)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+void saas__time_rfc3339(char buf[32], int64_t ms)
+{
+	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (int64_t)secs * 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
+		snprintf(buf, 32, "%lld", (long long)ms);
+		return;
+	}
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + 19, 13, ".%03dZ", frac % 1000);
+}
+
+json_t *saas__json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *saas__json_time(int64_t ms)
+{
+	char buf[32];
+
+	if (ms == 0)
+		return json_null();
+	saas__time_rfc3339(buf, ms);
+	return json_string(buf);
+}
+
+char *saas__json_take_dump(json_t *v)
+{
+	char *s;
+
+	if (!v)
+		return NULL;
+	s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(v);
+	return s;
+}
+
+int64_t saas__mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const char *saas_version(void)
+{
+	return SAAS_VERSION;
+}
+
+int saas_version_number(void)
+{
+	return SAAS_VERSION_NUMBER;
+}

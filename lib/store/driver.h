@@ -1,0 +1,75 @@
+/*
+ * The database driver interface: what a backend implements so that the typed
+ * operations in lib/store/ run on it unchanged. Private for now; it becomes
+ * `saas/sys/store.h` when third-party drivers are supported.
+ *
+ * A connection is used by one thread at a time (the pool hands it out). SQL
+ * text uses PostgreSQL's `$1…$N` placeholders; a driver whose database wants
+ * another style rewrites them in `prepare`.
+ */
+#ifndef SAAS_STORE_DRIVER_H
+#define SAAS_STORE_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One SQL statement of the library. `slot` is assigned on first use and
+ * indexes each connection's prepared-statement cache. `sql_sqlite` and
+ * `sql_postgres`, when set, replace `sql` on that dialect. */
+typedef struct saas_query {
+	unsigned slot;
+	const char *sql;
+	const char *sql_sqlite;
+	const char *sql_postgres;
+} saas_query;
+
+#define SAAS_QUERY(text) {0, text, NULL, NULL}
+
+/* Column types as a driver reports them. */
+enum { SAAS__COL_NULL = 0, SAAS__COL_INT = 1, SAAS__COL_TEXT = 2 };
+
+struct saas_store_config {
+	const char *url;         /* as given */
+	const char *target;      /* driver-specific: the file path, ":memory:", the conninfo */
+	unsigned busy_timeout_ms;
+	bool synchronous_full;
+	bool memory;
+};
+
+typedef struct saas_driver {
+	const char *name;    /* "sqlite", "postgres": also the dialect */
+	int (*open)(void **conn, const struct saas_store_config *cfg);
+	void (*close)(void *conn);
+	/* Non-zero if the connection is still usable (checked before reuse). */
+	int (*healthy)(void *conn);
+	/* Start a transaction; `write` transactions take the write lock at once. */
+	int (*begin)(void *conn, bool write);
+	/* Set (or clear, with NULL) the tenant inside the open transaction. */
+	int (*set_tenant)(void *conn, const char *tenant_id);
+	int (*commit)(void *conn);
+	int (*rollback)(void *conn);
+	/* Run a script of several statements without parameters (migrations). */
+	int (*exec_script)(void *conn, const char *sql);
+	/* The prepared statement for `q` on this connection, prepared on first use. */
+	int (*prepare)(void *conn, const saas_query *q, void **stmt);
+	int (*bind_text)(void *stmt, int i, const char *v); /* i from 1; v NULL binds NULL */
+	int (*bind_int64)(void *stmt, int i, int64_t v);
+	/* 1: a row is available; 0: done; < 0: a SAAS_E* code with the error set. */
+	int (*step)(void *stmt);
+	int (*column_count)(void *stmt);
+	const char *(*column_name)(void *stmt, int i); /* i from 0 */
+	int (*column_type)(void *stmt, int i);
+	const char *(*column_text)(void *stmt, int i); /* NULL for SQL NULL */
+	int64_t (*column_int64)(void *stmt, int i);
+	/* Rows changed by the last completed DML statement. */
+	int64_t (*changes)(void *stmt);
+	/* Finish with a statement: clear results and bindings for the next use. */
+	void (*reset)(void *stmt);
+} saas_driver;
+
+extern const saas_driver saas__driver_sqlite;
+#ifdef SAAS_HAVE_POSTGRES
+extern const saas_driver saas__driver_postgres;
+#endif
+
+#endif

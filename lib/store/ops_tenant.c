@@ -1,0 +1,2 @@
+/* being written */
+typedef int saas__unused_t;

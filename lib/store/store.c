@@ -1,0 +1,470 @@
+/* The store: URL → driver, a connection pool, transactions and statement helpers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store.h"
+
+struct saas_store {
+	const saas_driver *drv;
+	const char *backend; /* "memory", "sqlite", "postgres" */
+	char *url;
+	char *target;
+	struct saas_store_config cfg;
+	unsigned acquire_timeout_ms;
+
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	void **idle;
+	size_t nidle;
+	size_t open; /* connections in existence */
+	size_t max;
+};
+
+struct saas_tx {
+	saas_ctx *ctx;
+	struct saas_store *store;
+	void *conn;
+	char *tenant_id;
+	bool write;
+};
+
+struct saas_stmt {
+	const saas_driver *drv;
+	void *st;
+};
+
+/* ---- opening ------------------------------------------------------------------ */
+
+int saas__store_open(struct saas_store **out, const char *url, const saas_ctx_options *opts)
+{
+	struct saas_store *s;
+	const char *target = NULL;
+	const saas_driver *drv = NULL;
+	const char *backend = NULL;
+	bool memory = false;
+
+	if (!url)
+		return saas__err(SAAS_EINVAL, "url", "storage URL is required");
+	if (strcmp(url, "memory:") == 0) {
+		drv = &saas__driver_sqlite;
+		backend = "memory";
+		target = ":memory:";
+		memory = true;
+	} else if (strncmp(url, "sqlite:", 7) == 0) {
+		drv = &saas__driver_sqlite;
+		backend = "sqlite";
+		target = url + 7;
+		if (strncmp(target, "//", 2) == 0)
+			target += 2; /* sqlite://PATH is accepted too */
+		if (!*target || strcmp(target, ":memory:") == 0)
+			return saas__err(SAAS_EINVAL, "url",
+			                 "storage URL '%s' has no file path (use memory: for an "
+			                 "in-memory store)",
+			                 saas__q(url));
+	} else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+#ifdef SAAS_HAVE_POSTGRES
+		drv = &saas__driver_postgres;
+		backend = "postgres";
+		target = url;
+#else
+		return saas__err(SAAS_EINVAL, "url",
+		                 "storage URL '%s' needs PostgreSQL support, which this build of "
+		                 "libsaas does not have (configure with -Dpostgres=enabled)",
+		                 saas__q(url));
+#endif
+	} else {
+		return saas__err(SAAS_EINVAL, "url",
+		                 "storage URL '%s' is not supported: use memory:, sqlite:PATH or "
+		                 "postgres://...",
+		                 saas__q(url));
+	}
+
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return saas__enomem();
+	s->drv = drv;
+	s->backend = backend;
+	s->url = saas__strdup(url);
+	s->target = saas__strdup(target);
+	if (!s->url || !s->target) {
+		saas__store_free(s);
+		return saas__enomem();
+	}
+	s->cfg.url = s->url;
+	s->cfg.target = s->target;
+	s->cfg.busy_timeout_ms = opts->busy_timeout_ms;
+	s->cfg.synchronous_full = opts->sqlite_synchronous_full != 0;
+	s->cfg.memory = memory;
+	s->acquire_timeout_ms = opts->acquire_timeout_ms;
+	/* An in-memory database lives in its one connection. */
+	s->max = memory ? 1 : (opts->pool_size ? opts->pool_size : 8);
+	s->idle = calloc(s->max, sizeof *s->idle);
+	if (!s->idle) {
+		saas__store_free(s);
+		return saas__enomem();
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->freed, NULL);
+
+	/* Open one connection now so a bad path or server fails here. */
+	void *conn;
+	int rc = drv->open(&conn, &s->cfg);
+	if (rc) {
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->freed);
+		free(s->idle);
+		s->idle = NULL;
+		saas__store_free(s);
+		return rc;
+	}
+	s->idle[s->nidle++] = conn;
+	s->open = 1;
+	*out = s;
+	return SAAS_OK;
+}
+
+void saas__store_free(struct saas_store *s)
+{
+	if (!s)
+		return;
+	if (s->idle) {
+		for (size_t i = 0; i < s->nidle; i++)
+			s->drv->close(s->idle[i]);
+		free(s->idle);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->freed);
+	}
+	free(s->url);
+	free(s->target);
+	free(s);
+}
+
+const char *saas__store_backend(const struct saas_store *s)
+{
+	return s->backend;
+}
+
+/* ---- the pool ------------------------------------------------------------------- */
+
+static int pool_acquire(struct saas_store *s, void **out)
+{
+	struct timespec deadline;
+	int rc = SAAS_OK;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += s->acquire_timeout_ms / 1000;
+	deadline.tv_nsec += (long)(s->acquire_timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (s->nidle > 0) {
+			void *c = s->idle[--s->nidle];
+			if (s->drv->healthy(c)) {
+				pthread_mutex_unlock(&s->lock);
+				*out = c;
+				return SAAS_OK;
+			}
+			/* A broken connection is dropped; the memory database cannot be
+			 * reopened, so its one connection is always kept. */
+			if (s->cfg.memory) {
+				s->idle[s->nidle++] = c;
+				pthread_mutex_unlock(&s->lock);
+				*out = c;
+				return SAAS_OK;
+			}
+			s->drv->close(c);
+			s->open--;
+		}
+		if (s->open < s->max) {
+			s->open++;
+			pthread_mutex_unlock(&s->lock);
+			rc = s->drv->open(out, &s->cfg);
+			if (rc) {
+				pthread_mutex_lock(&s->lock);
+				s->open--;
+				pthread_cond_signal(&s->freed);
+				pthread_mutex_unlock(&s->lock);
+			}
+			return rc;
+		}
+		if (pthread_cond_timedwait(&s->freed, &s->lock, &deadline) == ETIMEDOUT) {
+			pthread_mutex_unlock(&s->lock);
+			return saas__err(SAAS_ESTORE, NULL,
+			                 "no database connection became free within %u ms (pool of %zu)",
+			                 s->acquire_timeout_ms, s->max);
+		}
+	}
+}
+
+static void pool_release(struct saas_store *s, void *conn, bool broken)
+{
+	pthread_mutex_lock(&s->lock);
+	if (broken && !s->cfg.memory) {
+		s->drv->close(conn);
+		s->open--;
+	} else {
+		s->idle[s->nidle++] = conn;
+	}
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- transactions ---------------------------------------------------------------- */
+
+static void tx_free(saas_tx *tx, bool broken)
+{
+	pool_release(tx->store, tx->conn, broken);
+	free(tx->tenant_id);
+	free(tx);
+}
+
+int saas__tx_begin(saas_tx **out, saas_ctx *ctx, const char *tenant_id, bool write)
+{
+	saas_tx *tx;
+	int rc;
+
+	tx = calloc(1, sizeof *tx);
+	if (!tx)
+		return saas__enomem();
+	tx->ctx = ctx;
+	tx->store = ctx->store;
+	tx->write = write;
+	if (tenant_id && !(tx->tenant_id = saas__strdup(tenant_id))) {
+		free(tx);
+		return saas__enomem();
+	}
+	rc = pool_acquire(tx->store, &tx->conn);
+	if (rc) {
+		free(tx->tenant_id);
+		free(tx);
+		return rc;
+	}
+	rc = tx->store->drv->begin(tx->conn, write);
+	if (!rc)
+		rc = tx->store->drv->set_tenant(tx->conn, tenant_id);
+	if (rc) {
+		tx->store->drv->rollback(tx->conn);
+		tx_free(tx, true);
+		return rc;
+	}
+	*out = tx;
+	return SAAS_OK;
+}
+
+int saas__tx_commit(saas_tx *tx)
+{
+	int rc = tx->store->drv->commit(tx->conn);
+
+	if (rc)
+		tx->store->drv->rollback(tx->conn);
+	tx_free(tx, rc != 0);
+	return rc;
+}
+
+void saas__tx_rollback(saas_tx *tx)
+{
+	if (!tx)
+		return;
+	/* Keep the error of the failed operation, not that of the rollback. */
+	const saas_error *e = saas_error_last();
+	int code = saas_error_code(e);
+	char msg[512], field[48];
+	const char *f = saas_error_field(e);
+	snprintf(msg, sizeof msg, "%s", saas_error_message(e));
+	snprintf(field, sizeof field, "%s", f ? f : "");
+	int rc = tx->store->drv->rollback(tx->conn);
+	tx_free(tx, rc != 0);
+	if (e)
+		saas__err(code, field[0] ? field : NULL, "%s", msg);
+}
+
+const char *saas__tx_tenant(const saas_tx *tx)
+{
+	return tx->tenant_id;
+}
+
+saas_ctx *saas__tx_ctx(const saas_tx *tx)
+{
+	return tx->ctx;
+}
+
+int saas__tx_set_tenant(saas_tx *tx, const char *tenant_id)
+{
+	char *copy = NULL;
+	int rc;
+
+	if (tenant_id && !(copy = saas__strdup(tenant_id)))
+		return saas__enomem();
+	rc = tx->store->drv->set_tenant(tx->conn, tenant_id);
+	if (rc) {
+		free(copy);
+		return rc;
+	}
+	free(tx->tenant_id);
+	tx->tenant_id = copy;
+	return SAAS_OK;
+}
+
+int saas__store_exec_script(saas_tx *tx, const char *sql)
+{
+	return tx->store->drv->exec_script(tx->conn, sql);
+}
+
+/* ---- statements ---------------------------------------------------------------- */
+
+static atomic_uint next_slot = 1;
+
+static int bind_all(saas_stmt *st, const char *fmt, va_list ap)
+{
+	int rc = SAAS_OK;
+
+	for (int i = 0; fmt[i] && !rc; i++) {
+		switch (fmt[i]) {
+		case 's':
+			rc = st->drv->bind_text(st->st, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			rc = st->drv->bind_int64(st->st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			rc = st->drv->bind_int64(st->st, i + 1, va_arg(ap, int) ? 1 : 0);
+			break;
+		default:
+			rc = saas__err(SAAS_EINTERNAL, NULL, "bad bind format '%c'", fmt[i]);
+		}
+	}
+	return rc;
+}
+
+static int q_prepare(saas_stmt *st, saas_tx *tx, saas_query *q)
+{
+	if (q->slot == 0) {
+		/* Racing threads may both assign: either value is a free slot. */
+		unsigned expected = 0, slot = atomic_fetch_add(&next_slot, 1);
+		__atomic_compare_exchange_n(&q->slot, &expected, slot, false, __ATOMIC_SEQ_CST,
+		                            __ATOMIC_SEQ_CST);
+	}
+	st->drv = tx->store->drv;
+	return st->drv->prepare(tx->conn, q, &st->st);
+}
+
+int saas__q_open(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, ...)
+{
+	saas_stmt *st = calloc(1, sizeof *st);
+	va_list ap;
+	int rc;
+
+	if (!st)
+		return saas__enomem();
+	rc = q_prepare(st, tx, q);
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	va_start(ap, fmt);
+	rc = bind_all(st, fmt, ap);
+	va_end(ap);
+	if (rc) {
+		saas__q_close(st);
+		return rc;
+	}
+	*out = st;
+	return SAAS_OK;
+}
+
+int saas__q_step(saas_stmt *st)
+{
+	return st->drv->step(st->st);
+}
+
+const char *saas__q_text(saas_stmt *st, int col)
+{
+	return st->drv->column_text(st->st, col);
+}
+
+char *saas__q_dup(saas_stmt *st, int col)
+{
+	const char *s = st->drv->column_text(st->st, col);
+	return s ? saas__strdup(s) : NULL;
+}
+
+int64_t saas__q_int(saas_stmt *st, int col)
+{
+	return st->drv->column_int64(st->st, col);
+}
+
+bool saas__q_is_null(saas_stmt *st, int col)
+{
+	return st->drv->column_type(st->st, col) == SAAS__COL_NULL;
+}
+
+int64_t saas__q_changes(saas_stmt *st)
+{
+	return st->drv->changes(st->st);
+}
+
+void saas__q_close(saas_stmt *st)
+{
+	if (!st)
+		return;
+	st->drv->reset(st->st);
+	free(st);
+}
+
+int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, ...)
+{
+	saas_stmt st;
+	va_list ap;
+	int rc;
+
+	rc = q_prepare(&st, tx, q);
+	if (rc)
+		return rc;
+	va_start(ap, fmt);
+	rc = bind_all(&st, fmt, ap);
+	va_end(ap);
+	if (!rc) {
+		do
+			rc = st.drv->step(st.st); /* rows, if any, are not wanted */
+		while (rc == 1);
+	}
+	if (!rc && changed)
+		*changed = st.drv->changes(st.st);
+	st.drv->reset(st.st);
+	return rc < 0 ? rc : SAAS_OK;
+}
+
+json_t *saas__q_row_json(saas_stmt *st)
+{
+	json_t *row = json_object();
+	int n = st->drv->column_count(st->st);
+
+	if (!row)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		const char *name = st->drv->column_name(st->st, i);
+		json_t *v;
+		switch (st->drv->column_type(st->st, i)) {
+		case SAAS__COL_NULL:
+			v = json_null();
+			break;
+		case SAAS__COL_INT:
+			v = json_integer(st->drv->column_int64(st->st, i));
+			break;
+		default:
+			v = json_string(st->drv->column_text(st->st, i));
+		}
+		if (!v || json_object_set_new(row, name, v)) {
+			json_decref(row);
+			return NULL;
+		}
+	}
+	return row;
+}

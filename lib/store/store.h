@@ -1,0 +1,195 @@
+/*
+ * The store as the modules see it: transactions and typed operations. No SQL
+ * crosses this header; every statement lives in lib/store/.
+ *
+ * A transaction is tenant-scoped (every tenant-data operation acts on the
+ * transaction's tenant and no other) or global (the tenant and user
+ * catalogues, migrations). Operations report errors through saas__err and
+ * return SAAS_E* codes.
+ */
+#ifndef SAAS_STORE_INTERNAL_H
+#define SAAS_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "../core/core.h"
+#include "driver.h"
+
+/* ---- rows (also the public opaque types of tenant and identity) ----------- */
+
+struct saas_tenant {
+	char *id;
+	char *slug;
+	char *name;
+	int status;                /* saas_tenant_status */
+	char *suspend_reason;      /* NULL unless suspended */
+	int status_before_delete;  /* the status restore goes back to */
+	int64_t purge_after;       /* 0 unless pending deletion */
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+struct saas_user {
+	char *id;
+	char *email;
+	char *display_name;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+struct saas_member {
+	char *id;
+	char *tenant_id;
+	char *user_id;
+	char **roles; /* sorted, NULL-terminated */
+	size_t nroles;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+struct saas_invitation {
+	char *id;
+	char *tenant_id;
+	char *email;
+	char **roles; /* sorted, NULL-terminated */
+	size_t nroles;
+	char *invited_by;
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t accepted_at; /* 0 if not */
+	char *accepted_by;   /* user id, or NULL */
+	int64_t revoked_at;  /* 0 if not */
+	int64_t read_at;     /* when it was read: decides "expired" */
+};
+
+/* An audit event as the foundation stores it (the audit module will extend it). */
+struct saas__audit_row {
+	const char *id;
+	int64_t occurred_at;
+	const char *actor_type;
+	const char *actor_id;
+	const char *action;
+	const char *target_type;
+	const char *target_id;
+	const char *request_id;
+	const char *ip;
+	const char *user_agent;
+	const char *metadata; /* JSON object text */
+};
+
+void saas__tenant_row_free(struct saas_tenant *t);
+void saas__user_row_free(struct saas_user *u);
+void saas__member_row_free(struct saas_member *m);
+void saas__invitation_row_free(struct saas_invitation *i);
+
+/* ---- the store and its transactions ---------------------------------------- */
+
+struct saas_store;
+typedef struct saas_tx saas_tx;
+
+/* Open the store for a URL (memory:, sqlite:PATH, postgres://…). */
+int saas__store_open(struct saas_store **out, const char *url, const saas_ctx_options *opts);
+void saas__store_free(struct saas_store *s);
+const char *saas__store_backend(const struct saas_store *s);
+
+/* Begin a transaction. `tenant_id` NULL: a global transaction. A write
+ * transaction takes the database's write lock at once where that matters. */
+int saas__tx_begin(saas_tx **out, saas_ctx *ctx, const char *tenant_id, bool write);
+/* Commit and free. On failure the transaction is rolled back and freed. */
+int saas__tx_commit(saas_tx *tx);
+/* Roll back and free. NULL is fine. */
+void saas__tx_rollback(saas_tx *tx);
+/* The transaction's tenant, or NULL. */
+const char *saas__tx_tenant(const saas_tx *tx);
+saas_ctx *saas__tx_ctx(const saas_tx *tx);
+/* Switch the transaction's tenant (writing to the deployment's stream from a
+ * tenant operation, say). NULL makes it global. */
+int saas__tx_set_tenant(saas_tx *tx, const char *tenant_id);
+
+/* ---- statements (used by lib/store/ only) ----------------------------------- */
+
+typedef struct saas_stmt saas_stmt;
+/* Prepare `q` and bind parameters described by `fmt`: 's' text (NULL binds
+ * NULL), 'i' int64_t, 'b' bool as 0/1. */
+int saas__q_open(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, ...);
+/* 1 row, 0 done, < 0 error. */
+int saas__q_step(saas_stmt *st);
+const char *saas__q_text(saas_stmt *st, int col);
+char *saas__q_dup(saas_stmt *st, int col); /* malloc'd copy, NULL for NULL */
+int64_t saas__q_int(saas_stmt *st, int col);
+bool saas__q_is_null(saas_stmt *st, int col);
+int64_t saas__q_changes(saas_stmt *st);
+void saas__q_close(saas_stmt *st);
+/* Run a statement to completion; *changed (may be NULL) gets rows changed. */
+int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, ...);
+/* A row of the current statement as a JSON object (column name → value). */
+json_t *saas__q_row_json(saas_stmt *st);
+
+/* ---- migrations -------------------------------------------------------------- */
+
+/* Run a parameterless script of several statements (migrations only). */
+int saas__store_exec_script(saas_tx *tx, const char *sql);
+
+int saas__store_migrate(saas_ctx *ctx, int *applied);
+int saas__store_schema_version(saas_ctx *ctx, int *db, int *lib);
+
+/* ---- typed operations: tenants (global catalogue) --------------------------- */
+
+int saas__st_tenant_insert(saas_tx *tx, const struct saas_tenant *t);
+int saas__st_tenant_get(struct saas_tenant **out, saas_tx *tx, const char *id);
+int saas__st_tenant_get_slug(struct saas_tenant **out, saas_tx *tx, const char *slug);
+/* Tenants with id > after (NULL: from the start), status filter -1 for all. */
+int saas__st_tenant_list(struct saas_tenant ***out, size_t *n, saas_tx *tx, int status,
+                         const char *after, unsigned limit);
+/* Write status, suspend_reason, status_before_delete, purge_after, updated_at. */
+int saas__st_tenant_update_state(saas_tx *tx, const struct saas_tenant *t);
+/* Ids of tenants pending deletion whose purge_after <= now (at most limit). */
+int saas__st_tenant_due(char ***out, size_t *n, saas_tx *tx, int64_t now, unsigned limit);
+/* Delete every row of the transaction's tenant in every tenant table, then the
+ * tenant row. */
+int saas__st_tenant_purge(saas_tx *tx);
+/* Every tenant table's rows for the transaction's tenant: {"table":[rows]}, plus
+ * "users" (the members' user rows). */
+int saas__st_tenant_export_tables(json_t **out, saas_tx *tx);
+/* The names of the tables that hold tenant rows, NULL-terminated (for tests). */
+extern const char *const saas__tenant_tables[];
+
+/* ---- users (global) ----------------------------------------------------------- */
+
+int saas__st_user_insert(saas_tx *tx, const struct saas_user *u);
+int saas__st_user_get(struct saas_user **out, saas_tx *tx, const char *id);
+int saas__st_user_get_email(struct saas_user **out, saas_tx *tx, const char *email);
+
+/* ---- memberships (tenant-scoped: the transaction's tenant) ------------------- */
+
+int saas__st_member_insert(saas_tx *tx, const struct saas_member *m);
+int saas__st_member_get(struct saas_member **out, saas_tx *tx, const char *user_id);
+int saas__st_member_list(struct saas_member ***out, size_t *n, saas_tx *tx, const char *after_id,
+                         unsigned limit);
+int saas__st_member_set_roles(saas_tx *tx, const char *user_id, char *const *roles, size_t n,
+                              int64_t now);
+int saas__st_member_delete(saas_tx *tx, const char *user_id);
+/* Members holding `role`. */
+int saas__st_member_count_role(int64_t *out, saas_tx *tx, const char *role);
+
+/* ---- invitations (tenant-scoped) ---------------------------------------------- */
+
+int saas__st_invitation_insert(saas_tx *tx, const struct saas_invitation *i,
+                               const char *token_hash);
+int saas__st_invitation_get(struct saas_invitation **out, saas_tx *tx, const char *id);
+int saas__st_invitation_get_token(struct saas_invitation **out, saas_tx *tx,
+                                  const char *token_hash);
+/* Mark accepted if still pending (changed = 0 when someone else got there first). */
+int saas__st_invitation_mark_accepted(int64_t *changed, saas_tx *tx, const char *id,
+                                      const char *user_id, int64_t now);
+int saas__st_invitation_mark_revoked(int64_t *changed, saas_tx *tx, const char *id, int64_t now);
+
+/* ---- audit events (tenant-scoped) --------------------------------------------- */
+
+/* Append to the transaction's tenant's stream with the next sequence number. */
+int saas__st_audit_append(int64_t *out_seq, saas_tx *tx, const struct saas__audit_row *e);
+/* Count the events of the transaction's tenant (optionally with `action`). */
+int saas__st_audit_count(int64_t *out, saas_tx *tx, const char *action);
+
+#endif

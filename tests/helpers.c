@@ -1,0 +1,121 @@
+/* Shared fixtures of the Check suites. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+int64_t th_clock_ms = 1767225600000LL; /* 2026-01-01T00:00:00Z */
+const char *th_url = "memory:";
+
+#define MAX_OWNED 256
+static char *owned[MAX_OWNED];
+static size_t nowned;
+static saas_scope *scopes[MAX_OWNED];
+static size_t nscopes;
+static char tmp_path[256];
+
+int64_t th_clock(void *payload)
+{
+	(void)payload;
+	return th_clock_ms;
+}
+
+void th_clock_advance(int64_t ms)
+{
+	th_clock_ms += ms;
+}
+
+static const char *own(char *s)
+{
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_lt(nowned, MAX_OWNED);
+	owned[nowned++] = s;
+	return s;
+}
+
+saas_ctx *th_open(const char *url)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *ctx = NULL;
+	char buf[300];
+
+	o.clock = th_clock;
+	th_clock_ms = 1767225600000LL;
+	if (strcmp(url, "sqlite:") == 0) {
+		snprintf(tmp_path, sizeof tmp_path, "/tmp/saas-test-%d-XXXXXX", (int)getpid());
+		int fd = mkstemp(tmp_path);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		snprintf(buf, sizeof buf, "sqlite:%s", tmp_path);
+		url = buf;
+	}
+	ck_ok(saas_ctx_open(&ctx, url, &o));
+	return ctx;
+}
+
+void th_close(saas_ctx *ctx)
+{
+	saas_ctx_free(ctx);
+	for (size_t i = 0; i < nowned; i++)
+		saas_free(owned[i]);
+	nowned = 0;
+	for (size_t i = 0; i < nscopes; i++)
+		saas_scope_free(scopes[i]);
+	nscopes = 0;
+	if (tmp_path[0]) {
+		char p[300];
+		unlink(tmp_path);
+		snprintf(p, sizeof p, "%s-wal", tmp_path);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", tmp_path);
+		unlink(p);
+		tmp_path[0] = '\0';
+	}
+}
+
+saas_scope *th_system(void)
+{
+	saas_scope *s;
+	ck_ok(saas_scope_new(&s, NULL, SAAS_ACTOR_SYSTEM, "test"));
+	scopes[nscopes++] = s;
+	return s;
+}
+
+saas_scope *th_scope(const char *tenant_id)
+{
+	saas_scope *s;
+	ck_ok(saas_scope_new(&s, tenant_id, SAAS_ACTOR_SYSTEM, "test"));
+	scopes[nscopes++] = s;
+	return s;
+}
+
+const char *th_tenant(saas_ctx *ctx, const char *slug)
+{
+	saas_tenant *t;
+	ck_ok(saas_tenant_create(&t, ctx, th_system(), slug, slug));
+	const char *id = own(strdup(saas_tenant_id(t)));
+	saas_tenant_free(t);
+	return id;
+}
+
+const char *th_user(saas_ctx *ctx, const char *email)
+{
+	saas_user *u;
+	ck_ok(saas_user_create(&u, ctx, th_system(), email, "Test User"));
+	const char *id = own(strdup(saas_user_id(u)));
+	saas_user_free(u);
+	return id;
+}
+
+int th_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,48 @@
+/* Shared fixtures of the Check suites. */
+#ifndef SAAS_TEST_HELPERS_H
+#define SAAS_TEST_HELPERS_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "saas.h"
+
+/* A settable clock for tests: starts at 2026-01-01T00:00:00Z. */
+extern int64_t th_clock_ms;
+int64_t th_clock(void *payload);
+void th_clock_advance(int64_t ms);
+
+/* Open a context on `url` with the test clock. "sqlite:" alone means a fresh
+ * temporary file (deleted by th_close). Fails the test on error. */
+saas_ctx *th_open(const char *url);
+void th_close(saas_ctx *ctx);
+/* The backend URL the conformance suite runs on (argv[1], default memory:). */
+extern const char *th_url;
+
+/* A system scope (no tenant) and a tenant scope; freed by th_close. */
+saas_scope *th_system(void);
+saas_scope *th_scope(const char *tenant_id);
+
+/* Create a tenant / a user; abort the test on failure. Returned strings are
+ * owned by the fixture (freed by th_close). */
+const char *th_tenant(saas_ctx *ctx, const char *slug);
+const char *th_user(saas_ctx *ctx, const char *email);
+
+/* Assert that `expr` returns `code`, printing the last error on mismatch. */
+#define ck_rc(expr, code)                                                              \
+	do {                                                                           \
+		int rc_ = (expr);                                                      \
+		ck_assert_msg(rc_ == (code), "%s returned %s (%s), expected %s", #expr, \
+		              saas_code_name(rc_), saas_error_message(saas_error_last()), \
+		              saas_code_name(code));                                  \
+	} while (0)
+#define ck_ok(expr) ck_rc(expr, SAAS_OK)
+
+/* Assert the last error names `field`. */
+#define ck_field(name)                                                              \
+	ck_assert_str_eq(saas_error_field(saas_error_last()) ? saas_error_field(saas_error_last()) : "(none)", name)
+
+/* Run a suite; returns the process exit status. */
+int th_run(Suite *s);
+
+#endif
