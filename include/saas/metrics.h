@@ -2,10 +2,15 @@
  * @file saas/metrics.h
  * @brief Counters and latency histograms, read as a JSON snapshot or Prometheus text.
  *
- * The library counts its own operations (`store_tx_total`, `store_tx_errors_total`,
- * per-operation latencies such as `op_seconds{op="tenant.create"}`); an application
- * can add its own. Names are 1 to 64 characters of `[a-z0-9_.]` and start with
- * a letter. All functions are thread-safe on a shared context.
+ * The library times each of its own operations in a histogram named after it
+ * (`tenant.create`, `member.add`, …) and counts its failures in a counter
+ * `<operation>.errors`; an application can add its own. Names are 1 to 64
+ * characters of `[a-z0-9_.]` and start with a letter. In Prometheus text,
+ * names get the prefix `saas_`, dots become underscores, counters end in
+ * `_total` (not added twice) and histograms in `_seconds`: `tenant.create`
+ * becomes `saas_tenant_create_seconds`, `tenant.create.errors` becomes
+ * `saas_tenant_create_errors_total`. All functions are thread-safe on a
+ * shared context.
  */
 #ifndef SAAS_METRICS_H
 #define SAAS_METRICS_H

@@ -281,8 +281,11 @@ int saas_metrics_prometheus(char **out, saas_ctx *ctx)
 			name[k] = m->name[k] == '.' ? '_' : m->name[k];
 		name[k] = '\0';
 		if (m->kind == COUNTER) {
-			bprintf(&b, "# TYPE saas_%s_total counter\nsaas_%s_total %lld\n", name, name,
-			        (long long)m->value);
+			size_t len = strlen(name);
+			const char *suffix =
+				(len >= 6 && strcmp(name + len - 6, "_total") == 0) ? "" : "_total";
+			bprintf(&b, "# TYPE saas_%s%s counter\nsaas_%s%s %lld\n", name, suffix, name,
+			        suffix, (long long)m->value);
 			continue;
 		}
 		uint64_t cum = 0;

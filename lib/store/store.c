@@ -333,6 +333,12 @@ static int bind_all(saas_stmt *st, const char *fmt, va_list ap)
 		case 'i':
 			rc = st->drv->bind_int64(st->st, i + 1, va_arg(ap, int64_t));
 			break;
+		case 'n': {
+			int64_t v = va_arg(ap, int64_t);
+			rc = v ? st->drv->bind_int64(st->st, i + 1, v)
+			       : st->drv->bind_text(st->st, i + 1, NULL);
+			break;
+		}
 		case 'b':
 			rc = st->drv->bind_int64(st->st, i + 1, va_arg(ap, int) ? 1 : 0);
 			break;

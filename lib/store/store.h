@@ -111,7 +111,7 @@ int saas__tx_set_tenant(saas_tx *tx, const char *tenant_id);
 
 typedef struct saas_stmt saas_stmt;
 /* Prepare `q` and bind parameters described by `fmt`: 's' text (NULL binds
- * NULL), 'i' int64_t, 'b' bool as 0/1. */
+ * NULL), 'i' int64_t, 'n' int64_t where 0 binds NULL, 'b' bool (an int) as 0/1. */
 int saas__q_open(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, ...);
 /* 1 row, 0 done, < 0 error. */
 int saas__q_step(saas_stmt *st);

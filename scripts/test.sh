@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Install what libsaas needs, then build it twice and run every test in each:
+#   build-ci    warnings are errors
+#   build-asan  the same, under AddressSanitizer and UndefinedBehaviorSanitizer
+# The second command of the README's Quick start; .ci/run calls it.
+# The last line printed is "N passed, N failed" over both runs; the exit
+# status is non-zero if anything failed (a build step that fails counts as one
+# failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+builds=(build-ci build-asan)
+step_failures=0
+
+summary() {
+	local rc=$?
+	python3 - "$step_failures" "${builds[@]}" <<'PY'
+import json, os, sys
+failures, dirs = int(sys.argv[1]), sys.argv[2:]
+passed = failed = skipped = 0
+for d in dirs:
+    path = os.path.join(d, 'meson-logs', 'testlog.json')
+    if not os.path.exists(path):
+        continue
+    with open(path, encoding='utf-8') as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            r = json.loads(line).get('result')
+            if r in ('OK', 'EXPECTEDFAIL'):
+                passed += 1
+            elif r == 'SKIP':
+                skipped += 1
+            else:  # FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS, ...
+                failed += 1
+if skipped:
+    print('%d skipped' % skipped)
+print('%d passed, %d failed' % (passed, failed + failures))
+PY
+	exit "$rc"
+}
+
+# setup_and_test DIR [meson setup options...]: returns 2 if the build fails,
+# 1 if a test fails.
+setup_and_test() {
+	local dir=$1
+	shift
+	echo "== $dir: configure and build"
+	rm -rf "$dir"
+	if ! meson setup "$dir" -Dwerror=true "$@" || ! meson compile -C "$dir"; then
+		step_failures=$((step_failures + 1))
+		return 2
+	fi
+	echo "== $dir: test"
+	meson test -C "$dir" --print-errorlogs || return 1
+}
+
+./scripts/deps.sh
+trap summary EXIT
+
+status=0
+setup_and_test build-ci || status=$?
+[ "$status" -eq 2 ] && exit 1
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	setup_and_test build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=$?
+[ "$status" -eq 0 ] || exit 1

@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# Integration test of saasctl: drives the tool as a user would and checks the
+# stdout, stderr and exit status of every step.
+#
+#   bash tests/cli/test_saasctl.sh PATH/TO/saasctl
+#
+# Ends with "N passed, M failed" and exits non-zero if anything failed.
+set -u
+
+SAASCTL=${1:?usage: test_saasctl.sh PATH/TO/saasctl}
+case $SAASCTL in
+/*) ;;
+*) SAASCTL=$PWD/$SAASCTL ;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/saasctl-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+export SAAS_DB="sqlite:$tmp/t.db"
+unset SAAS_LOG 2>/dev/null || true
+
+pass=0
+fail=0
+OUT=
+ERR=
+RC=
+STEP=
+
+# run ARGS...: run saasctl, keeping its stdout in OUT, stderr in ERR, status in RC.
+run() {
+	STEP="saasctl $*"
+	"$SAASCTL" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	RC=$?
+	OUT=$(cat "$tmp/out")
+	ERR=$(cat "$tmp/err")
+}
+
+# run_in INPUT ARGS...: like run, with INPUT on stdin.
+run_in() {
+	local input=$1
+	shift
+	STEP="saasctl $* <<< input"
+	printf '%s\n' "$input" | "$SAASCTL" "$@" >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	OUT=$(cat "$tmp/out")
+	ERR=$(cat "$tmp/err")
+}
+
+ok() {
+	pass=$((pass + 1))
+	printf 'ok %d - %s\n' $((pass + fail)) "$1"
+}
+
+not_ok() {
+	fail=$((fail + 1))
+	printf 'not ok %d - %s\n' $((pass + fail)) "$1"
+	printf '#   step:   %s\n#   status: %s\n' "$STEP" "$RC"
+	printf '#   stdout: %s\n' "$(printf '%s' "$OUT" | head -c 600)"
+	printf '#   stderr: %s\n' "$(printf '%s' "$ERR" | head -c 600)"
+}
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+rc_is() { [[ $RC == "$1" ]]; }
+out_matches() { [[ $OUT =~ $1 ]]; }
+err_matches() { [[ $ERR =~ $1 ]]; }
+out_has() { [[ $OUT == *"$1"* ]]; }
+err_has() { [[ $ERR == *"$1"* ]]; }
+out_is() { [[ $OUT == "$1" ]]; }
+out_empty() { [[ -z $OUT ]]; }
+err_empty() { [[ -z $ERR ]]; }
+out_lines() { [[ $(printf '%s' "$OUT" | grep -c '') == "$1" ]]; }
+
+# json_ok: stdout is one JSON document.
+json_ok() { printf '%s' "$OUT" | python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null; }
+# json_eval EXPR: evaluate a Python expression on the document `d` (stdout); prints its value.
+json_eval() {
+	printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" 2>/dev/null
+}
+json_true() { [[ $(json_eval "$1") == True ]]; }
+
+# expect_ok DESC ARGS...: status 0 and nothing on stderr.
+expect_ok() {
+	local desc=$1
+	shift
+	run "$@"
+	check "$desc" eval 'rc_is 0 && err_empty'
+}
+
+# expect_refused DESC CODE ARGS...: status 1, nothing on stdout, the code on stderr.
+expect_refused() {
+	local desc=$1 code=$2
+	shift 2
+	run "$@"
+	check "$desc" eval 'rc_is 1 && out_empty && err_matches "^saasctl: .*\($code\)\$"'
+}
+
+# expect_usage DESC ARGS...: status 2, nothing on stdout, a message and a usage hint on stderr.
+expect_usage() {
+	local desc=$1
+	shift
+	run "$@"
+	check "$desc" eval 'rc_is 2 && out_empty && err_matches "^saasctl: " && err_matches "(usage|Try)"'
+}
+
+ID_RE='[0-9A-Z]{26}'
+
+# ---- help and usage ---------------------------------------------------------------
+
+run --help
+check "--help exits 0 with nothing on stderr" eval 'rc_is 0 && err_empty'
+check "--help lists every noun" eval 'out_has "migrate" && out_has "tenant create" && out_has "user create" && out_has "member add" && out_has "invite accept"'
+check "--help names the URL forms" eval 'out_has "memory:" && out_has "sqlite:PATH" && out_has "postgres://"'
+check "--help names SAAS_DB and the exit statuses" eval 'out_has "SAAS_DB" && out_has "Exit status" && out_matches "2 +usage error"'
+help_text=$OUT
+
+run help
+check "help is the same as --help" eval 'rc_is 0 && [[ $OUT == "$help_text" ]]'
+
+run tenant --help
+check "tenant --help lists the tenant verbs and their options" \
+	eval 'rc_is 0 && err_empty && out_has "tenant suspend T --reason R" && out_has "--retention-days N" && out_has "tenant export T"'
+run member --help
+check "member --help lists the member verbs" eval 'rc_is 0 && out_has "member set-roles" && out_has "--role R"'
+run help invite accept
+check "help invite accept shows that verb" eval 'rc_is 0 && out_has "invite accept --tenant T --token TOKEN --user U" && ! out_has "invite revoke"'
+run tenant create --help
+check "tenant create --help shows that verb" eval 'rc_is 0 && out_has "--slug S" && ! out_has "tenant list"'
+
+run --version
+check "--version prints the library version" eval 'rc_is 0 && out_matches "libsaas [0-9]+\.[0-9]+\.[0-9]+"'
+
+expect_usage "no arguments is a usage error" 
+expect_usage "unknown noun exits 2" frobnicate
+check "unknown noun is named on stderr" err_has "frobnicate"
+expect_usage "unknown verb exits 2" tenant frob
+check "unknown verb is named on stderr" err_has "frob"
+expect_usage "a noun without a verb exits 2" tenant
+expect_usage "unknown global option exits 2" --bogus tenant list
+expect_usage "unknown verb option exits 2" tenant list --bogus 1
+check "unknown option is named on stderr" err_has "--bogus"
+expect_usage "missing required option exits 2" tenant create --slug acme
+check "missing option is named on stderr" err_has "--name"
+expect_usage "option without its value exits 2" tenant create --name Acme --slug
+expect_usage "stray argument exits 2" tenant create stray --slug acme --name Acme
+check "stray argument is named on stderr" err_has "stray"
+expect_usage "missing positional argument exits 2" tenant get
+expect_usage "second positional argument exits 2" tenant get a b
+expect_usage "non-numeric --limit exits 2" tenant list --limit ten
+expect_usage "unknown --status exits 2" tenant list --status sleeping
+check "usage errors did not create the database" test ! -e "$tmp/t.db"
+
+# ---- migrate ----------------------------------------------------------------------
+
+run migrate
+check "migrate applies the schema" eval 'rc_is 0 && out_matches "^applied [1-9][0-9]* migrations?; schema version [1-9][0-9]*$"'
+check "migrate created the database" test -e "$tmp/t.db"
+run migrate
+check "migrate again applies nothing" eval 'rc_is 0 && out_matches "^applied 0 migrations; schema version [1-9][0-9]*$"'
+run --json migrate
+check "migrate --json reports the versions" eval 'rc_is 0 && json_ok && json_true "d[\"applied\"] == 0 and d[\"schema_version\"] == d[\"library_schema_version\"] >= 1"'
+
+# ---- tenants ----------------------------------------------------------------------
+
+run tenant create --slug acme --name "Acme Inc"
+check "tenant create prints the id alone" eval 'rc_is 0 && err_empty && out_matches "^ten_${ID_RE}$"'
+ACME=$OUT
+
+run tenant create --name="Beta Co" --slug=beta
+check "--opt=value in any order" eval 'rc_is 0 && out_matches "^ten_${ID_RE}$"'
+BETA=$OUT
+run tenant create --slug gamma --name Gamma
+GAMMA=$OUT
+check "a third tenant" eval 'rc_is 0 && out_matches "^ten_${ID_RE}$"'
+
+expect_refused "duplicate slug is refused" SAAS_EEXISTS tenant create --slug acme --name Other
+check "duplicate slug message names the slug" err_has "acme"
+expect_refused "invalid slug is refused" SAAS_EINVAL tenant create --slug "Bad Slug" --name X
+check "invalid slug message names the slug" err_has "Bad Slug"
+expect_refused "empty name is refused" SAAS_EINVAL tenant create --slug empty-name --name ""
+
+run tenant get acme
+check "tenant get by slug prints a line" eval 'rc_is 0 && err_empty && out_is "$ACME  acme  active  Acme Inc"'
+run tenant get "$ACME"
+check "tenant get by id prints the same line" eval 'rc_is 0 && out_is "$ACME  acme  active  Acme Inc"'
+expect_refused "tenant get of an unknown slug" SAAS_ENOTFOUND tenant get nosuch
+check "not-found message names the slug" err_has "nosuch"
+expect_refused "tenant get of an unknown id" SAAS_ENOTFOUND tenant get ten_00000000000000000000000001
+expect_refused "tenant get of a malformed id" SAAS_EINVAL tenant get ten_nope
+
+run --json tenant get acme
+check "tenant get --json is one JSON document" eval 'rc_is 0 && json_ok'
+check "tenant get --json has the tenant's fields" eval 'json_true "d[\"id\"] == \"$ACME\" and d[\"slug\"] == \"acme\" and d[\"status\"] == \"active\""'
+run tenant get beta --json
+check "--json also works after the verb" eval 'rc_is 0 && json_ok && json_true "d[\"name\"] == \"Beta Co\""'
+
+run tenant list
+check "tenant list prints one line per tenant, oldest first" \
+	eval 'rc_is 0 && out_lines 3 && [[ $(printf "%s\n" "$OUT" | cut -d" " -f1 | paste -sd" ") == "$ACME $BETA $GAMMA" ]]'
+run tenant list --limit 1
+check "tenant list --limit 1 prints one tenant" eval 'rc_is 0 && out_is "$ACME  acme  active  Acme Inc"'
+check "tenant list --limit 1 gives the next cursor on stderr" err_matches "^next cursor: [^ ]+$"
+cursor=${ERR#next cursor: }
+run tenant list --limit 1 --cursor "$cursor"
+check "the cursor gives the next page" eval 'rc_is 0 && out_matches "^$BETA  beta  active  Beta Co$"'
+run tenant list --limit=2 --json
+check "tenant list --json is one document with items and a next cursor" \
+	eval 'rc_is 0 && json_ok && json_true "len(d[\"items\"]) == 2 and d[\"next_cursor\"] is not None"'
+cursor=$(json_eval 'd["next_cursor"]')
+run tenant list --json --limit 2 --cursor "$cursor"
+check "the last page has the rest and no next cursor" \
+	eval 'rc_is 0 && json_true "[t[\"id\"] for t in d[\"items\"]] == [\"$GAMMA\"] and d[\"next_cursor\"] is None"'
+expect_refused "a bad cursor is refused" SAAS_EINVAL tenant list --cursor "not a cursor"
+expect_refused "--limit 0 is refused by the library" SAAS_EINVAL tenant list --limit 0
+
+# ---- users ------------------------------------------------------------------------
+
+run user create --email Alice@Example.COM --name "Alice Liddell"
+check "user create prints the id alone" eval 'rc_is 0 && err_empty && out_matches "^usr_${ID_RE}$"'
+ALICE=$OUT
+run user create --email bob@example.com
+BOB=$OUT
+check "user create without a name" eval 'rc_is 0 && out_matches "^usr_${ID_RE}$"'
+
+run user get ALICE@example.com
+check "user get by email is case-insensitive" eval 'rc_is 0 && out_is "$ALICE  alice@example.com  Alice Liddell"'
+run user get "$ALICE"
+check "user get by id" eval 'rc_is 0 && out_is "$ALICE  alice@example.com  Alice Liddell"'
+run --json user get alice@example.com
+check "user get --json" eval 'rc_is 0 && json_ok && json_true "d[\"id\"] == \"$ALICE\" and d[\"email\"] == \"alice@example.com\""'
+expect_refused "the same email in another case is taken" SAAS_EEXISTS user create --email ALICE@example.com
+expect_refused "a malformed email is refused" SAAS_EINVAL user create --email not-an-email
+expect_refused "user get of an unknown email" SAAS_ENOTFOUND user get nobody@example.com
+
+# ---- memberships ------------------------------------------------------------------
+
+run member add --tenant acme --user alice@example.com --role owner
+check "member add prints the membership id" eval 'rc_is 0 && err_empty && out_matches "^mem_${ID_RE}$"'
+ALICE_MEM=$OUT
+run member add --role admin --user "$BOB" --tenant "$ACME" --role member
+check "member add by ids with repeated --role" eval 'rc_is 0 && out_matches "^mem_${ID_RE}$"'
+BOB_MEM=$OUT
+
+run member list --tenant acme
+check "member list prints one line per member" eval 'rc_is 0 && out_lines 2'
+check "member list shows id, user, email and roles" \
+	eval 'out_has "$ALICE_MEM  $ALICE  alice@example.com  owner" && out_has "$BOB_MEM  $BOB  bob@example.com  admin,member"'
+run member list --tenant acme --json
+check "member list --json" eval 'rc_is 0 && json_ok && json_true "sorted(m[\"id\"] for m in d[\"items\"]) == sorted([\"$ALICE_MEM\", \"$BOB_MEM\"]) and d[\"next_cursor\"] is None"'
+run member list --tenant acme --limit 1
+check "member list --limit 1 gives a next cursor" eval 'rc_is 0 && out_lines 1 && err_matches "^next cursor: "'
+cursor=${ERR#next cursor: }
+run member list --tenant acme --limit 1 --cursor "$cursor"
+check "member list next page" eval 'rc_is 0 && out_lines 1 && out_has "$BOB_MEM"'
+
+expect_refused "adding a member twice" SAAS_EEXISTS member add --tenant acme --user bob@example.com --role member
+expect_refused "adding an unknown user" SAAS_ENOTFOUND member add --tenant acme --user ghost@example.com --role member
+expect_refused "adding to an unknown tenant" SAAS_ENOTFOUND member add --tenant nosuch --user bob@example.com --role member
+expect_refused "an invalid role name" SAAS_EINVAL member add --tenant beta --user bob@example.com --role "Not A Role"
+
+run member set-roles --tenant acme --user bob@example.com --role viewer
+check "member set-roles prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run member list --tenant acme
+check "set-roles replaced the roles" out_has "$BOB_MEM  $BOB  bob@example.com  viewer"
+expect_refused "set-roles cannot leave the tenant without an owner" SAAS_ESTATE \
+	member set-roles --tenant acme --user alice@example.com --role admin
+
+run member remove --tenant acme --user bob@example.com
+check "member remove prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run member list --tenant acme
+check "the removed member is gone" eval 'rc_is 0 && out_lines 1 && ! out_has "$BOB"'
+expect_refused "removing the last owner is refused" SAAS_ESTATE member remove --tenant acme --user alice@example.com
+check "last-owner message names the rule" err_has "owner"
+expect_refused "removing a non-member" SAAS_ENOTFOUND member remove --tenant acme --user bob@example.com
+run --json member add --tenant beta --user bob@example.com --role owner,admin
+check "member add --json prints the membership" eval 'rc_is 0 && json_ok && json_true "d[\"user_id\"] == \"$BOB\" and sorted(d[\"roles\"]) == [\"admin\", \"owner\"]"'
+
+# ---- invitations ------------------------------------------------------------------
+
+run invite create --tenant acme --email Carol@Example.com --role member --ttl-hours 48
+check "invite create prints a token alone on stdout" eval 'rc_is 0 && out_lines 1 && out_matches "^[A-Za-z0-9_-]{16,}$"'
+TOKEN=$OUT
+check "invite create names the invitation on stderr" err_matches "^invitation inv_${ID_RE} created; the token above is shown only once$"
+check "the token is not on stderr" eval '! err_has "$TOKEN"'
+
+run user create --email carol@example.com
+CAROL=$OUT
+run invite accept --tenant acme --token "$TOKEN" --user CAROL@example.com
+check "invite accept prints the membership id" eval 'rc_is 0 && err_empty && out_matches "^mem_${ID_RE}$"'
+CAROL_MEM=$OUT
+run member list --tenant acme
+check "the invited user is a member with the invited roles" out_has "$CAROL_MEM  $CAROL  carol@example.com  member"
+expect_refused "accepting the same invitation again" SAAS_EUSED invite accept --tenant acme --token "$TOKEN" --user carol@example.com
+expect_refused "a made-up token" SAAS_ENOTFOUND invite accept --tenant acme --token "inv_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --user carol@example.com
+
+run invite create --tenant acme --email dave@example.com --role viewer
+TOKEN2=$OUT
+run user create --email erin@example.com
+expect_refused "accepting as a user with another email" SAAS_EDENIED invite accept --tenant acme --token "$TOKEN2" --user erin@example.com
+run user create --email dave@example.com
+run_in "$TOKEN2" invite accept --tenant acme --token - --user dave@example.com
+check "--token - reads the token from stdin" eval 'rc_is 0 && out_matches "^mem_${ID_RE}$"'
+
+run invite create --tenant acme --email frank@example.com --role member
+TOKEN3=$OUT
+INV3=$(printf '%s' "$ERR" | grep -oE "inv_${ID_RE}")
+check "the invitation id can be read from stderr" eval '[[ $INV3 =~ ^inv_${ID_RE}$ ]]'
+run invite revoke --tenant acme --id "$INV3"
+check "invite revoke prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run user create --email frank@example.com
+expect_refused "a revoked invitation cannot be accepted" SAAS_ESTATE invite accept --tenant acme --token "$TOKEN3" --user frank@example.com
+expect_refused "revoking twice" SAAS_ESTATE invite revoke --tenant acme --id "$INV3"
+expect_refused "an invitation with a bad ttl" SAAS_EINVAL invite create --tenant acme --email g@example.com --role member --ttl-hours 5000
+run --json invite create --tenant beta --email gina@example.com --role member
+check "invite create --json has the token and the invitation" \
+	eval 'rc_is 0 && json_ok && json_true "d[\"invitation\"][\"email\"] == \"gina@example.com\" and len(d[\"token\"]) >= 16 and \"token\" not in d[\"invitation\"]"'
+
+# ---- suspend, reactivate ----------------------------------------------------------
+
+run tenant suspend acme --reason "unpaid invoice"
+check "tenant suspend prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run tenant get acme
+check "the tenant is suspended" out_is "$ACME  acme  suspended  Acme Inc"
+run --json tenant get acme
+check "the suspension reason is kept" json_true 'd["suspend_reason"] == "unpaid invoice"'
+run tenant list --status suspended
+check "tenant list --status suspended" eval 'rc_is 0 && out_is "$ACME  acme  suspended  Acme Inc"'
+expect_refused "member add on a suspended tenant" SAAS_ESUSPENDED member add --tenant acme --user erin@example.com --role member
+check "the suspended message names the tenant" err_has "suspended"
+run member list --tenant acme
+check "a suspended tenant can still be read" eval 'rc_is 0 && out_lines 3'
+expect_refused "suspending twice" SAAS_ESTATE tenant suspend acme --reason again
+expect_usage "suspend without --reason" tenant suspend acme
+run tenant reactivate acme
+check "tenant reactivate prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run member add --tenant acme --user erin@example.com --role member
+check "member add works again after reactivation" eval 'rc_is 0 && out_matches "^mem_${ID_RE}$"'
+expect_refused "reactivating an active tenant" SAAS_ESTATE tenant reactivate acme
+run --json tenant suspend beta --reason test
+check "a mutation with --json prints {\"ok\":true}" eval 'rc_is 0 && out_is "{\"ok\":true}"'
+run tenant reactivate beta
+
+# ---- export -----------------------------------------------------------------------
+
+run tenant export acme
+check "tenant export prints one JSON document" eval 'rc_is 0 && json_ok'
+check "the export is of this tenant" json_true "d['format'] == 'libsaas.export' and '$ACME' in json.dumps(d)"
+check "the export holds the tenant's memberships" \
+	json_true "{'$ALICE_MEM', '$CAROL_MEM'} <= {m['id'] for m in d['tables']['memberships']}"
+check "the export holds no other tenant's data" eval '! out_has "$BETA" && ! out_has "gina@example.com"'
+check "the export holds no token" eval '! out_has "$TOKEN" && ! out_has "$TOKEN2"'
+run tenant export acme --output "$tmp/acme.json"
+check "export --output writes the file and prints nothing" eval 'rc_is 0 && out_empty && err_empty && test -s "$tmp/acme.json"'
+check "the exported file parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/acme.json"
+check "the exported file is private (0600)" eval '[[ $(stat -c %a "$tmp/acme.json") == 600 ]]'
+run tenant export acme --output "$tmp/no/such/dir/x.json"
+check "export to an unwritable path exits 1" eval 'rc_is 1 && err_has "cannot write"'
+
+# ---- delete, restore, purge -------------------------------------------------------
+
+run tenant delete acme
+check "tenant delete prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run tenant get acme
+check "the tenant is pending deletion" out_is "$ACME  acme  pending_deletion  Acme Inc"
+expect_refused "member list on a tenant pending deletion" SAAS_EDELETED member list --tenant acme
+expect_refused "deleting twice" SAAS_EDELETED tenant delete acme
+run tenant restore acme
+check "tenant restore prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run tenant get acme
+check "the restored tenant is active" out_is "$ACME  acme  active  Acme Inc"
+expect_refused "restoring an active tenant" SAAS_ESTATE tenant restore acme
+expect_refused "purging an active tenant" SAAS_ESTATE tenant purge acme
+expect_refused "a retention beyond the library's bound" SAAS_EINVAL tenant delete acme --retention-days 99999
+expect_usage "a non-numeric retention" tenant delete acme --retention-days soon
+run tenant delete acme --retention-days 0
+check "tenant delete --retention-days 0" eval 'rc_is 0 && out_empty'
+run tenant export acme
+check "a tenant pending deletion can still be exported" eval 'rc_is 0 && json_ok'
+run tenant purge acme
+check "tenant purge prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+expect_refused "tenant get after purge (slug)" SAAS_ENOTFOUND tenant get acme
+expect_refused "tenant get after purge (id)" SAAS_ENOTFOUND tenant get "$ACME"
+run tenant list
+check "the purged tenant is not listed" eval 'rc_is 0 && out_lines 2 && ! out_has "$ACME"'
+run user get alice@example.com
+check "users outlive a purged tenant" eval 'rc_is 0 && out_has "$ALICE"'
+
+# ---- actor ------------------------------------------------------------------------
+
+run --actor ops-bot tenant suspend gamma --reason audit
+check "--actor NAME" eval 'rc_is 0'
+run tenant export gamma
+check "the audit log records the --actor name" json_true "any(e.get('actor_id') == 'ops-bot' for e in d['tables'].get('audit_events', []))"
+check "the default actor is saasctl" json_true "any(e.get('actor_id') == 'saasctl' for e in d['tables'].get('audit_events', []))"
+expect_refused "an invalid actor name" SAAS_EINVAL --actor "two words" tenant list
+
+# ---- the storage URL --------------------------------------------------------------
+
+run --db "sqlite:$tmp/other.db" tenant list
+check "--db picks another database" eval 'rc_is 0 && out_empty'
+check "--db created that database" test -e "$tmp/other.db"
+run --db="sqlite:$tmp/other.db" tenant create --slug other --name Other
+check "--db=URL" eval 'rc_is 0 && out_matches "^ten_${ID_RE}$"'
+STEP="SAAS_DB=sqlite:other.db saasctl tenant get other"
+OUT=$(SAAS_DB="sqlite:$tmp/other.db" "$SAASCTL" tenant get other 2>"$tmp/err")
+RC=$?
+ERR=$(cat "$tmp/err")
+check "SAAS_DB selects the database" eval 'rc_is 0 && out_has "  other  active  Other"'
+STEP="SAAS_DB=sqlite:other.db saasctl tenant get beta"
+OUT=$(SAAS_DB="sqlite:$tmp/other.db" "$SAASCTL" tenant get beta 2>"$tmp/err")
+RC=$?
+ERR=$(cat "$tmp/err")
+check "SAAS_DB: the other database has no beta" eval 'rc_is 1 && err_has SAAS_ENOTFOUND'
+STEP="SAAS_DB=sqlite:other.db saasctl --db sqlite:t.db tenant get beta"
+OUT=$(SAAS_DB="sqlite:$tmp/other.db" "$SAASCTL" --db "sqlite:$tmp/t.db" tenant get beta 2>"$tmp/err")
+RC=$?
+ERR=$(cat "$tmp/err")
+check "--db wins over SAAS_DB" eval 'rc_is 0 && out_has "$BETA  beta"'
+STEP="env -u SAAS_DB saasctl tenant create (default sqlite:saas.db)"
+mkdir -p "$tmp/default" && OUT=$(cd "$tmp/default" && env -u SAAS_DB "$SAASCTL" tenant create --slug d --name D 2>"$tmp/err")
+RC=$?
+ERR=$(cat "$tmp/err")
+check "the default URL is sqlite:saas.db" eval 'rc_is 0 && test -e "$tmp/default/saas.db"'
+run --db memory: tenant create --slug m --name M
+check "--db memory:" eval 'rc_is 0 && out_matches "^ten_${ID_RE}$"'
+expect_refused "an unknown URL scheme" SAAS_EINVAL --db "bogus:x" tenant list
+expect_refused "an unopenable database" SAAS_ESTORE --db "sqlite:$tmp/no/such/dir/x.db" tenant list
+
+printf '%d passed, %d failed\n' "$pass" "$fail"
+[[ $fail -eq 0 ]]

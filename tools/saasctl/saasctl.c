@@ -1,0 +1,557 @@
+/*
+ * saasctl: operate a libsaas deployment from the command line.
+ *
+ *   saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]
+ *
+ * This file holds the command tables, the help, the argument parser and
+ * main(); the commands live in cmd_tenant.c and cmd_identity.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "saasctl.h"
+
+#define DEFAULT_DB "sqlite:saas.db"
+#define DEFAULT_ACTOR "saasctl"
+
+/* ---- the commands ------------------------------------------------------------ */
+
+static const struct sc_verb migrate_verbs[] = {
+	{NULL, NULL, 0, "Apply pending schema migrations; print how many and the schema version.",
+	 sc_cmd_migrate, {{0}}},
+};
+
+static const struct sc_verb tenant_verbs[] = {
+	{"create", NULL, 0, "Create a tenant; print its id.", sc_cmd_tenant_create,
+	 {{"slug", "S", SC_REQUIRED, "1-63 of [a-z0-9-], unique across the deployment", NULL},
+	  {"name", "N", SC_REQUIRED, "display name", NULL},
+	  {0}}},
+	{"get", "T", 1, "Show a tenant: id, slug, status, name.", sc_cmd_tenant_get, {{0}}},
+	{"list", NULL, 0, "List tenants, oldest first (every page unless --limit is given).",
+	 sc_cmd_tenant_list,
+	 {{"status", "S", 0, "only tenants in status S: active, suspended or pending_deletion",
+	   "active|suspended|pending_deletion"},
+	  {"limit", "N", SC_COUNT,
+	   "one page of at most N (1-1000); the next cursor goes to stderr", NULL},
+	  {"cursor", "C", 0, "start after the page that returned cursor C", NULL},
+	  {0}}},
+	{"suspend", "T", 1, "Suspend a tenant: its data becomes read-only.", sc_cmd_tenant_suspend,
+	 {{"reason", "R", SC_REQUIRED, "why; recorded on the tenant and in the audit log", NULL}, {0}}},
+	{"reactivate", "T", 1, "Reactivate a suspended tenant.", sc_cmd_tenant_reactivate, {{0}}},
+	{"delete", "T", 1, "Schedule a tenant for deletion; it can be restored until purged.",
+	 sc_cmd_tenant_delete,
+	 {{"retention-days", "N", SC_COUNT, "days before it may be purged (0-3650, default 30)",
+	   NULL},
+	  {0}}},
+	{"restore", "T", 1, "Restore a tenant scheduled for deletion.", sc_cmd_tenant_restore, {{0}}},
+	{"purge", "T", 1, "Erase a tenant scheduled for deletion, now and for good.",
+	 sc_cmd_tenant_purge, {{0}}},
+	{"export", "T", 1, "Print everything the tenant owns as one JSON document.",
+	 sc_cmd_tenant_export,
+	 {{"output", "FILE", 0, "write the document to FILE (mode 0600) instead of stdout", NULL},
+	  {0}}},
+};
+
+static const struct sc_verb user_verbs[] = {
+	{"create", NULL, 0, "Create a user; print its id.", sc_cmd_user_create,
+	 {{"email", "E", SC_REQUIRED, "email address (stored trimmed and lower-cased)", NULL},
+	  {"name", "N", 0, "display name", NULL},
+	  {0}}},
+	{"get", "ID|EMAIL", 1, "Show a user by id or email: id, email, name.", sc_cmd_user_get,
+	 {{0}}},
+};
+
+static const struct sc_verb member_verbs[] = {
+	{"add", NULL, 0, "Add a user to a tenant; print the membership id.", sc_cmd_member_add,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"user", "U", SC_REQUIRED, "the user: id or email", NULL},
+	  {"role", "R", SC_REQUIRED | SC_REPEAT, "a role; repeat it, or separate roles with commas",
+	   NULL},
+	  {0}}},
+	{"remove", NULL, 0, "Remove a user from a tenant (never its last owner).",
+	 sc_cmd_member_remove,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"user", "U", SC_REQUIRED, "the user: id or email", NULL},
+	  {0}}},
+	{"list", NULL, 0, "List a tenant's memberships: id, user, email, roles.",
+	 sc_cmd_member_list,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"limit", "N", SC_COUNT,
+	   "one page of at most N (1-1000); the next cursor goes to stderr", NULL},
+	  {"cursor", "C", 0, "start after the page that returned cursor C", NULL},
+	  {0}}},
+	{"set-roles", NULL, 0, "Replace a member's roles (a tenant keeps at least one owner).",
+	 sc_cmd_member_set_roles,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"user", "U", SC_REQUIRED, "the user: id or email", NULL},
+	  {"role", "R", SC_REQUIRED | SC_REPEAT, "a role; repeat it, or separate roles with commas",
+	   NULL},
+	  {0}}},
+};
+
+static const struct sc_verb invite_verbs[] = {
+	{"create", NULL, 0,
+	 "Invite an email into a tenant; print the token (shown only once) on stdout.",
+	 sc_cmd_invite_create,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"email", "E", SC_REQUIRED, "the invited email address", NULL},
+	  {"role", "R", SC_REQUIRED | SC_REPEAT, "a role; repeat it, or separate roles with commas",
+	   NULL},
+	  {"ttl-hours", "H", SC_POSITIVE, "hours until it expires (default 168, at most 2160)", NULL},
+	  {0}}},
+	{"accept", NULL, 0, "Accept an invitation as a user; print the membership id.",
+	 sc_cmd_invite_accept,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"token", "TOKEN", SC_REQUIRED, "the invitation token ('-' reads it from stdin)", NULL},
+	  {"user", "U", SC_REQUIRED, "the accepting user: id or email (the invited one)", NULL},
+	  {0}}},
+	{"revoke", NULL, 0, "Revoke an unused invitation.", sc_cmd_invite_revoke,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"id", "INV", SC_REQUIRED, "the invitation id: inv_...", NULL},
+	  {0}}},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct sc_noun sc_nouns[] = {
+	{"migrate", "apply pending schema migrations", migrate_verbs, COUNT(migrate_verbs), 1},
+	{"tenant", "tenants: create, read, suspend, delete, restore, purge, export", tenant_verbs,
+	 COUNT(tenant_verbs), 0},
+	{"user", "users: create and read", user_verbs, COUNT(user_verbs), 0},
+	{"member", "memberships of users in tenants, with roles", member_verbs,
+	 COUNT(member_verbs), 0},
+	{"invite", "invitations into a tenant", invite_verbs, COUNT(invite_verbs), 0},
+};
+const size_t sc_nnouns = COUNT(sc_nouns);
+
+/* ---- help -------------------------------------------------------------------- */
+
+static const char global_help[] =
+	"Global options (before the noun, or anywhere after it):\n"
+	"  --db URL        storage URL (default: $SAAS_DB, else " DEFAULT_DB ")\n"
+	"  --json          print results as one JSON document on stdout\n"
+	"  --actor NAME    the system actor recorded in the audit log (default: " DEFAULT_ACTOR ")\n"
+	"  -v, --verbose   write the library's log (JSON lines) to stderr\n"
+	"  -h, --help      show help: 'saasctl help', 'saasctl NOUN --help'\n"
+	"  --version       print the version of saasctl and of the libsaas it runs on\n"
+	"Options take their value as '--opt value' or '--opt=value', in any order.\n";
+
+static const char tail_help[] =
+	"Arguments:\n"
+	"  T               a tenant: its id (ten_...) or its slug\n"
+	"  U               a user: its id (usr_...) or its email (any case)\n"
+	"\n"
+	"Storage URLs:\n"
+	"  memory:                 a private in-memory database, gone when saasctl exits\n"
+	"  sqlite:PATH             a SQLite file, created when missing\n"
+	"  postgres://USER@HOST/DB (or postgresql://...) PostgreSQL, when libsaas is built with it\n"
+	"  The schema is migrated automatically when the database is opened.\n"
+	"\n"
+	"Environment:\n"
+	"  SAAS_DB         the storage URL when --db is not given\n"
+	"\n"
+	"Output:\n"
+	"  Commands that create something print its id alone on one line (invite create\n"
+	"  prints the token instead: it is shown only once). get and list print one line\n"
+	"  per object; with --json, one JSON document (lists: {\"items\":[...],\n"
+	"  \"next_cursor\":...}). Other changes print nothing ({\"ok\":true} with --json).\n"
+	"\n"
+	"Exit status:\n"
+	"  0  done\n"
+	"  1  refused: not found, invalid, already exists, suspended, ... (the library's\n"
+	"     message and code, e.g. SAAS_ENOTFOUND, go to stderr)\n"
+	"  2  usage error: unknown noun, verb or option, missing argument\n";
+
+char *sc_synopsis(const struct sc_noun *noun, const struct sc_verb *verb)
+{
+	char *buf;
+	size_t cap = 512, len;
+
+	buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	len = (size_t)snprintf(buf, cap, "%s%s%s%s%s", noun->name, verb->name ? " " : "",
+	                       verb->name ? verb->name : "", verb->args ? " " : "",
+	                       verb->args ? verb->args : "");
+	for (const struct sc_opt *o = verb->opts; o->name && len < cap; o++) {
+		const char *fmt;
+
+		if (o->flags & SC_REQUIRED)
+			fmt = o->flags & SC_REPEAT ? " --%s %s [--%s %s ...]" : " --%s %s";
+		else
+			fmt = o->flags & SC_REPEAT ? " [--%s %s ...]" : " [--%s %s]";
+		len += (size_t)snprintf(buf + len, cap - len, fmt, o->name, o->metavar, o->name,
+		                        o->metavar);
+	}
+	return buf;
+}
+
+static void print_verb_help(FILE *f, const struct sc_noun *noun, const struct sc_verb *verb,
+                            int with_options)
+{
+	char *syn = sc_synopsis(noun, verb);
+
+	fprintf(f, "  saasctl %s\n      %s\n", syn ? syn : noun->name, verb->summary);
+	free(syn);
+	if (!with_options)
+		return;
+	for (const struct sc_opt *o = verb->opts; o->name; o++) {
+		char left[64];
+
+		snprintf(left, sizeof left, "--%s %s", o->name, o->metavar);
+		fprintf(f, "        %-22s %s%s\n", left, o->help,
+		        o->flags & SC_REQUIRED ? " (required)" : "");
+	}
+}
+
+static void print_main_help(FILE *f)
+{
+	fprintf(f,
+	        "saasctl - operate a libsaas deployment: tenants, users, memberships, invitations\n"
+	        "\n"
+	        "Usage: saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]\n"
+	        "       saasctl help [NOUN [VERB]]  |  saasctl NOUN --help  |  saasctl --version\n"
+	        "\n"
+	        "Commands:\n");
+	for (size_t i = 0; i < sc_nnouns; i++)
+		for (size_t j = 0; j < sc_nouns[i].nverbs; j++)
+			print_verb_help(f, &sc_nouns[i], &sc_nouns[i].verbs[j], 0);
+	fprintf(f, "\n%s\n%s", global_help, tail_help);
+}
+
+static void print_noun_help(FILE *f, const struct sc_noun *noun, const struct sc_verb *only)
+{
+	fprintf(f, "saasctl %s - %s\n\nUsage:\n", noun->name, noun->summary);
+	for (size_t j = 0; j < noun->nverbs; j++)
+		if (!only || only == &noun->verbs[j])
+			print_verb_help(f, noun, &noun->verbs[j], 1);
+	fprintf(f, "\n%s\n%s", global_help, tail_help);
+}
+
+static void print_version(void)
+{
+	printf("saasctl %s (libsaas %s)\n", SAAS_VERSION, saas_version());
+}
+
+/* ---- parsing ------------------------------------------------------------------ */
+
+static const struct sc_noun *find_noun(const char *name)
+{
+	for (size_t i = 0; i < sc_nnouns; i++)
+		if (strcmp(sc_nouns[i].name, name) == 0)
+			return &sc_nouns[i];
+	return NULL;
+}
+
+static const struct sc_verb *find_verb(const struct sc_noun *noun, const char *name)
+{
+	for (size_t j = 0; j < noun->nverbs; j++)
+		if (noun->verbs[j].name && strcmp(noun->verbs[j].name, name) == 0)
+			return &noun->verbs[j];
+	return NULL;
+}
+
+static void list_verbs(FILE *f, const struct sc_noun *noun)
+{
+	fprintf(f, "%s verbs:", noun->name);
+	for (size_t j = 0; j < noun->nverbs; j++)
+		fprintf(f, " %s", noun->verbs[j].name);
+	fprintf(f, "\n");
+}
+
+static int general_usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "saasctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nusage: saasctl [--db URL] [--json] NOUN VERB [ARGS]\n"
+	                "Try 'saasctl --help'.\n");
+	return SC_EXIT_USAGE;
+}
+
+enum { G_NONE, G_DONE, G_HELP, G_VERSION, G_ERROR };
+
+/*
+ * A global option at argv[*i]: consumes it (and its value). Returns G_NONE if
+ * argv[*i] is not a global option, G_DONE when handled, G_HELP / G_VERSION
+ * when asked for, G_ERROR (message printed) when its value is missing.
+ */
+static int global_option(struct sc *sc, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *eq, *name;
+	size_t nlen;
+
+	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+		return G_HELP;
+	if (strcmp(arg, "--version") == 0)
+		return G_VERSION;
+	if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+		sc->verbose = 1;
+		return G_DONE;
+	}
+	if (strcmp(arg, "--json") == 0) {
+		sc->json = 1;
+		return G_DONE;
+	}
+	if (strncmp(arg, "--", 2) != 0)
+		return G_NONE;
+	name = arg + 2;
+	eq = strchr(name, '=');
+	nlen = eq ? (size_t)(eq - name) : strlen(name);
+	if (!((nlen == 2 && strncmp(name, "db", 2) == 0) ||
+	      (nlen == 5 && strncmp(name, "actor", 5) == 0)))
+		return G_NONE;
+	if (!eq && *i + 1 >= argc) {
+		fprintf(stderr, "saasctl: option --%.*s needs a value\n"
+		                "Try 'saasctl --help'.\n",
+		        (int)nlen, name);
+		return G_ERROR;
+	}
+	if (name[0] == 'd')
+		sc->db = eq ? eq + 1 : argv[++*i];
+	else
+		sc->actor = eq ? eq + 1 : argv[++*i];
+	return G_DONE;
+}
+
+static void args_free(struct sc_args *a)
+{
+	for (int k = 0; k < SC_MAX_OPTS; k++)
+		free(a->opt[k].v);
+}
+
+/*
+ * Parse the arguments after the verb into `a`. Returns SC_EXIT_OK, or
+ * SC_EXIT_USAGE (message printed), or -1 when help was asked for (printed).
+ */
+static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **argv, int start)
+{
+	const struct sc_verb *verb = sc->verb;
+	int only_pos = 0;
+
+	for (int i = start; i < argc; i++) {
+		const char *arg = argv[i], *name, *eq, *value;
+		size_t nlen;
+		int k, g;
+
+		if (!only_pos && strcmp(arg, "--") == 0) {
+			only_pos = 1;
+			continue;
+		}
+		if (!only_pos && arg[0] == '-' && arg[1] != '\0') {
+			g = global_option(sc, argc, argv, &i);
+			if (g == G_DONE)
+				continue;
+			if (g == G_HELP) {
+				print_noun_help(stdout, sc->noun, verb);
+				return -1;
+			}
+			if (g == G_VERSION)
+				return sc_usage_error(sc, "--version goes before the noun");
+			if (g == G_ERROR)
+				return SC_EXIT_USAGE;
+			if (arg[1] != '-')
+				return sc_usage_error(sc, "unknown option '%s'", arg);
+			name = arg + 2;
+			eq = strchr(name, '=');
+			nlen = eq ? (size_t)(eq - name) : strlen(name);
+			for (k = 0; verb->opts[k].name; k++)
+				if (strlen(verb->opts[k].name) == nlen &&
+				    strncmp(verb->opts[k].name, name, nlen) == 0)
+					break;
+			if (!verb->opts[k].name)
+				return sc_usage_error(sc, "unknown option '--%.*s'", (int)nlen, name);
+			if (eq) {
+				value = eq + 1;
+			} else if (i + 1 < argc) {
+				value = argv[++i];
+			} else {
+				return sc_usage_error(sc, "option --%s needs a value (%s)",
+				                      verb->opts[k].name, verb->opts[k].metavar);
+			}
+			if (a->opt[k].n && !(verb->opts[k].flags & SC_REPEAT))
+				return sc_usage_error(sc, "option --%s is given more than once",
+				                      verb->opts[k].name);
+			if ((g = sc_check_value(sc, &verb->opts[k], value)))
+				return g;
+			{
+				const char **nv = realloc(a->opt[k].v, (a->opt[k].n + 1) * sizeof *nv);
+
+				if (!nv)
+					return sc_fail("out of memory");
+				nv[a->opt[k].n++] = value;
+				a->opt[k].v = nv;
+			}
+			continue;
+		}
+		if (a->npos >= verb->npos) {
+			if (verb->npos == 0)
+				return sc_usage_error(sc, "unexpected argument '%s'", arg);
+			return sc_usage_error(sc, "unexpected argument '%s' (only one %s)", arg,
+			                      verb->args);
+		}
+		a->pos[a->npos++] = arg;
+	}
+	if (a->npos < verb->npos)
+		return sc_usage_error(sc, "missing argument %s", verb->args);
+	for (int k = 0; verb->opts[k].name; k++)
+		if ((verb->opts[k].flags & SC_REQUIRED) && a->opt[k].n == 0)
+			return sc_usage_error(sc, "missing required option --%s %s", verb->opts[k].name,
+			                      verb->opts[k].metavar);
+	return SC_EXIT_OK;
+}
+
+/* ---- the context -------------------------------------------------------------- */
+
+/*
+ * The log sink while opening: counts migrations the open applied (the library
+ * logs "schema migrated" with "applied"), and forwards to stderr with --verbose.
+ */
+static void open_log(int level, const char *line, void *payload)
+{
+	struct sc *sc = payload;
+	json_t *v;
+
+	if (sc->verbose)
+		saas_log_stderr(level, line, NULL);
+	v = json_loads(line, 0, NULL);
+	if (v) {
+		const char *msg = json_string_value(json_object_get(v, "msg"));
+		json_t *n = json_object_get(v, "applied");
+
+		if (msg && strcmp(msg, "schema migrated") == 0 && json_is_integer(n))
+			sc->log_migrated += (int)json_integer_value(n);
+		json_decref(v);
+	}
+}
+
+static int open_ctx(struct sc *sc)
+{
+	saas_ctx_options opts = SAAS_CTX_OPTIONS_INIT;
+	int rc;
+
+	opts.log = open_log;
+	opts.log_payload = sc;
+	opts.log_level = sc->verbose ? SAAS_LOG_DEBUG : SAAS_LOG_INFO;
+	rc = saas_ctx_open(&sc->ctx, sc->db, &opts);
+	if (rc)
+		return sc_lib_error(rc);
+	return SC_EXIT_OK;
+}
+
+/* ---- main --------------------------------------------------------------------- */
+
+static int run(int argc, char **argv)
+{
+	struct sc sc = {0};
+	struct sc_args a = {0};
+	const char *env;
+	int i, g, rc;
+
+	sc.actor = DEFAULT_ACTOR;
+	env = getenv("SAAS_DB");
+	sc.db = env && *env ? env : DEFAULT_DB;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		g = global_option(&sc, argc, argv, &i);
+		if (g == G_HELP) {
+			print_main_help(stdout);
+			return SC_EXIT_OK;
+		}
+		if (g == G_VERSION) {
+			print_version();
+			return SC_EXIT_OK;
+		}
+		if (g == G_ERROR)
+			return SC_EXIT_USAGE;
+		if (g == G_NONE)
+			return general_usage_error("unknown option '%s'", argv[i]);
+	}
+	if (i >= argc)
+		return general_usage_error("%s", "missing command");
+
+	if (strcmp(argv[i], "help") == 0) {
+		const struct sc_noun *noun = NULL;
+		const struct sc_verb *verb = NULL;
+
+		if (i + 1 < argc && !(noun = find_noun(argv[i + 1])))
+			return general_usage_error("unknown command '%s'", argv[i + 1]);
+		if (noun && !noun->verbless && i + 2 < argc && !(verb = find_verb(noun, argv[i + 2]))) {
+			fprintf(stderr, "saasctl: unknown verb '%s %s'\n", noun->name, argv[i + 2]);
+			list_verbs(stderr, noun);
+			return SC_EXIT_USAGE;
+		}
+		if (noun)
+			print_noun_help(stdout, noun, verb);
+		else
+			print_main_help(stdout);
+		return SC_EXIT_OK;
+	}
+	if (strcmp(argv[i], "version") == 0 && i + 1 == argc) {
+		print_version();
+		return SC_EXIT_OK;
+	}
+	sc.noun = find_noun(argv[i]);
+	if (!sc.noun)
+		return general_usage_error("unknown command '%s'", argv[i]);
+	i++;
+	if (sc.noun->verbless) {
+		sc.verb = &sc.noun->verbs[0];
+	} else {
+		if (i >= argc) {
+			fprintf(stderr, "saasctl: missing verb after '%s'\n", sc.noun->name);
+			list_verbs(stderr, sc.noun);
+			fprintf(stderr, "Try 'saasctl %s --help'.\n", sc.noun->name);
+			return SC_EXIT_USAGE;
+		}
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "help") == 0) {
+			print_noun_help(stdout, sc.noun, NULL);
+			return SC_EXIT_OK;
+		}
+		sc.verb = find_verb(sc.noun, argv[i]);
+		if (!sc.verb) {
+			fprintf(stderr, "saasctl: unknown verb '%s %s'\n", sc.noun->name, argv[i]);
+			list_verbs(stderr, sc.noun);
+			fprintf(stderr, "Try 'saasctl %s --help'.\n", sc.noun->name);
+			return SC_EXIT_USAGE;
+		}
+		i++;
+	}
+
+	rc = parse_verb_args(&sc, &a, argc, argv, i);
+	if (rc) {
+		args_free(&a);
+		return rc < 0 ? SC_EXIT_OK : rc;
+	}
+	/* Check the actor before touching the database. */
+	rc = saas_scope_new(&sc.global, NULL, SAAS_ACTOR_SYSTEM, sc.actor);
+	if (rc) {
+		args_free(&a);
+		return sc_lib_error(rc);
+	}
+	rc = open_ctx(&sc);
+	if (!rc)
+		rc = sc.verb->run(&sc, &a);
+	args_free(&a);
+	saas_scope_free(sc.global);
+	saas_ctx_free(sc.ctx);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("saasctl: writing the output");
+		if (rc == SC_EXIT_OK)
+			rc = SC_EXIT_REFUSED;
+	}
+	return rc;
+}
