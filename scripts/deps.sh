@@ -8,6 +8,7 @@ packages=(
 	build-essential pkg-config meson ninja-build python3
 	libjansson-dev libsodium-dev libpcre2-dev libsqlite3-dev libssl-dev
 	check valgrind
+	libpq-dev postgresql # the PostgreSQL backend, and a server for its tests
 )
 
 missing=()

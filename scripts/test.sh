@@ -3,6 +3,8 @@
 #   build-ci    warnings are errors
 #   build-asan  the same, under AddressSanitizer and UndefinedBehaviorSanitizer
 # The second command of the README's Quick start; .ci/run calls it.
+# The PostgreSQL suites run on a throwaway server (scripts/pg-test-server.sh)
+# started here, unless SAAS_TEST_POSTGRES_URL already names one.
 # The last line printed is "N passed, N failed" over both runs; the exit
 # status is non-zero if anything failed (a build step that fails counts as one
 # failure).
@@ -11,9 +13,13 @@ cd "$(dirname "$0")/.."
 
 builds=(build-ci build-asan)
 step_failures=0
+pg_state=
 
 summary() {
 	local rc=$?
+	if [ -n "$pg_state" ]; then
+		PG_TEST_STATE=$pg_state ./scripts/pg-test-server.sh stop 2>/dev/null || true
+	fi
 	python3 - "$step_failures" "${builds[@]}" <<'PY'
 import json, os, sys
 failures, dirs = int(sys.argv[1]), sys.argv[2:]
@@ -46,7 +52,6 @@ setup_and_test() {
 	local dir=$1
 	shift
 	echo "== $dir: configure and build"
-	rm -rf "$dir"
 	if ! meson setup "$dir" -Dwerror=true "$@" || ! meson compile -C "$dir"; then
 		step_failures=$((step_failures + 1))
 		return 2
@@ -56,7 +61,17 @@ setup_and_test() {
 }
 
 ./scripts/deps.sh
+rm -rf "${builds[@]}" # fresh build dirs: no stale options or test logs
 trap summary EXIT
+
+if [ -z "${SAAS_TEST_POSTGRES_URL:-}" ] && [ -x scripts/pg-test-server.sh ]; then
+	pg_state=$(mktemp -u /tmp/libsaas-pg-test-ci.XXXXXX.state)
+	if ! pg_env=$(PG_TEST_STATE=$pg_state ./scripts/pg-test-server.sh start); then
+		step_failures=$((step_failures + 1))
+		exit 1
+	fi
+	eval "$pg_env"
+fi
 
 status=0
 setup_and_test build-ci || status=$?

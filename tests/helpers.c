@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "store/store.h"
 
 int64_t th_clock_ms = 1767225600000LL; /* 2026-01-01T00:00:00Z */
 const char *th_url = "memory:";
@@ -35,6 +36,33 @@ static const char *own(char *s)
 	return s;
 }
 
+/* PostgreSQL keeps its data between tests, and each test expects an empty
+ * database. The application role cannot empty it (row-level security shows it
+ * one tenant at a time), so the owner (SAAS_TEST_POSTGRES_OWNER_URL, set by
+ * tests/conformance/run-postgres.sh) truncates every library table, through
+ * the library's own store (no libpq here). Migrations stay applied. */
+static void pg_truncate(void)
+{
+	const char *owner = getenv("SAAS_TEST_POSTGRES_OWNER_URL");
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *c = NULL;
+	saas_tx *tx = NULL;
+
+	ck_assert_msg(owner && *owner,
+	              "SAAS_TEST_POSTGRES_OWNER_URL is not set: a PostgreSQL test needs the "
+	              "owner's URL to empty the database between tests");
+	ck_ok(saas_ctx_open(&c, owner, &o));
+	ck_ok(saas__tx_begin(&tx, c, NULL, true));
+	/* Every table of the schema but the migrations' record, so tables added
+	 * later are emptied too. */
+	ck_ok(saas__store_exec_script(
+		tx, "DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('%I', tablename), ', ')"
+		    " || ' CASCADE' FROM pg_tables WHERE schemaname = current_schema()"
+		    " AND tablename <> 'saas_schema_migrations'); END $$"));
+	ck_ok(saas__tx_commit(tx));
+	saas_ctx_free(c);
+}
+
 saas_ctx *th_open(const char *url)
 {
 	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
@@ -51,6 +79,8 @@ saas_ctx *th_open(const char *url)
 		snprintf(buf, sizeof buf, "sqlite:%s", tmp_path);
 		url = buf;
 	}
+	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+		pg_truncate();
 	ck_ok(saas_ctx_open(&ctx, url, &o));
 	return ctx;
 }

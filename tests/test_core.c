@@ -232,7 +232,20 @@ START_TEST(migrations)
 	ck_rc(saas_ctx_open(&ctx, url, &o), SAAS_ESTORE);
 	ck_assert_ptr_nonnull(strstr(saas_error_message(saas_error_last()), "saasctl migrate"));
 
-	o.auto_migrate = 1;
+	o.auto_migrate = 7;
+	ck_rc(saas_ctx_open(&ctx, url, &o), SAAS_EINVAL);
+	ck_field("auto_migrate");
+
+	/* deferred: the open succeeds and the caller migrates, learning the count */
+	o.auto_migrate = SAAS_MIGRATE_DEFER;
+	ck_ok(saas_ctx_open(&ctx, url, &o));
+	ck_ok(saas_store_schema_version(ctx, &db, &lib));
+	ck_assert_int_eq(db, 0);
+	ck_ok(saas_store_migrate(ctx, &applied));
+	ck_assert_int_eq(applied, lib);
+	saas_ctx_free(ctx);
+
+	o.auto_migrate = SAAS_MIGRATE_AUTO;
 	ck_ok(saas_ctx_open(&ctx, url, &o));
 	ck_assert_str_eq(saas_ctx_backend(ctx), "sqlite");
 	ck_ok(saas_store_schema_version(ctx, &db, &lib));
@@ -281,6 +294,7 @@ START_TEST(logging)
 	o.log = capture;
 	o.log_payload = "cookie";
 	o.clock = th_clock;
+	th_clock_ms = 1767225600000LL;
 	ck_ok(saas_ctx_open(&ctx, "memory:", &o));
 	ck_ok(saas_scope_new(&s, NULL, SAAS_ACTOR_SYSTEM, "test"));
 	ck_ok(saas_tenant_create(&t, ctx, s, "acme", "Acme"));

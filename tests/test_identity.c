@@ -845,7 +845,7 @@ START_TEST(invitation_accept_flow)
 
 	ck_ok(saas_member_add(NULL, ctx, sc, o, OWNER, 1));
 	ck_ok(saas_invitation_create(&inv, &tok, ctx, sc, " New.User@Example.com ", roles, 2, 0));
-	ck_assert_int_eq(strncmp(tok, "inv_", 4), 0);
+	ck_assert_int_eq(strncmp(tok, "ivt_", 4), 0);
 	ck_assert_uint_eq(strlen(tok), 47);
 	ck_ok(saas_id_check(saas_invitation_id(inv), "inv"));
 	ck_assert_str_eq(saas_invitation_email(inv), "new.user@example.com");
@@ -1036,11 +1036,11 @@ START_TEST(invitation_accept_refusals)
 	ck_field("token");
 
 	/* malformed tokens are refused without being echoed: well formed is
-	 * "inv_" and 43 base64url characters */
+	 * "ivt_" and 43 base64url characters */
 	char malformed[7][64];
 	snprintf(malformed[0], 64, "%s", "");
-	snprintf(malformed[1], 64, "%s", "inv_");
-	snprintf(malformed[2], 64, "%s", "inv_abcdef");
+	snprintf(malformed[1], 64, "%s", "ivt_");
+	snprintf(malformed[2], 64, "%s", "ivt_abcdef");
 	snprintf(malformed[3], 64, "xyz_%s", tok + 4);      /* wrong prefix */
 	snprintf(malformed[4], 64, "%s!", tok);              /* one too many */
 	snprintf(malformed[5], 64, "%.46s", tok);            /* one too few */
@@ -1058,7 +1058,7 @@ START_TEST(invitation_accept_refusals)
 	ck_rc(saas_invitation_accept(&m, ctx, sc, bad, invitee), SAAS_EINVAL);
 	ck_assert_ptr_null(strstr(last_message(), bad + 11));
 	/* well formed but unknown */
-	snprintf(unknown, sizeof unknown, "inv_%s", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	snprintf(unknown, sizeof unknown, "ivt_%s", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	ck_rc(saas_invitation_accept(&m, ctx, sc, unknown, invitee), SAAS_ENOTFOUND);
 	ck_field("token");
 	ck_rc(saas_invitation_accept(&m, ctx, NULL, tok, invitee), SAAS_EINVAL);

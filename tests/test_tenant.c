@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "helpers.h"
+#include "store/store.h"
 
 static const char *url = "memory:";
 static saas_ctx *ctx;
@@ -177,6 +178,14 @@ START_TEST(list_paginates)
 	ck_assert_ptr_null(saas_tenant_page_next_cursor(p));
 	saas_tenant_page_free(p);
 
+	/* every listing is audited in the deployment's stream */
+	saas_tx *tx;
+	int64_t listed = 0;
+	ck_ok(saas__tx_begin(&tx, ctx, SAAS_SYSTEM_TENANT_ID, false));
+	ck_ok(saas__st_audit_count(&listed, tx, "admin.tenants_listed"));
+	saas__tx_rollback(tx);
+	ck_assert_int_eq(listed, 4);
+
 	/* bad arguments */
 	ck_rc(saas_admin_tenant_list(&p, ctx, th_system(), -1, NULL, 0), SAAS_EINVAL);
 	ck_field("limit");
@@ -328,6 +337,9 @@ START_TEST(export_document)
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "format")), "libsaas.export");
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "version")), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "tenant_id")), t);
+	json_t *tenant = json_object_get(doc, "tenant");
+	ck_assert_str_eq(json_string_value(json_object_get(tenant, "slug")), "empty");
+	ck_assert_str_eq(json_string_value(json_object_get(tenant, "status")), "pending_deletion");
 	json_t *tables = json_object_get(doc, "tables");
 	const char *expected[] = {"tenants", "memberships", "member_roles", "invitations",
 	                          "audit_events", "users"};
@@ -340,6 +352,8 @@ START_TEST(export_document)
 	json_t *ev = json_array_get(json_object_get(tables, "audit_events"), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "action")), "tenant.deletion_scheduled");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "actor_id")), "test");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "metadata"),
+	                                                    "retention_days")), 3);
 	json_decref(doc);
 	saas_free(text);
 

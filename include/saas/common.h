@@ -18,19 +18,24 @@
 #include "saas/version.h"
 
 #ifdef __cplusplus
-#define SAAS_BEGIN_DECL extern "C" {
-#define SAAS_END_DECL }
+#define SAAS__BEGIN extern "C" {
+#define SAAS__END }
 #else
-#define SAAS_BEGIN_DECL
-#define SAAS_END_DECL
+#define SAAS__BEGIN
+#define SAAS__END
 #endif
+/** Opens the C-linkage block of a header (for C++ callers). */
+#define SAAS_BEGIN_DECL SAAS__BEGIN
+/** Closes the C-linkage block of a header. */
+#define SAAS_END_DECL SAAS__END
 
-/** Marks a declaration as part of the exported ABI. */
 #if defined(SAAS_BUILDING_LIBRARY) && defined(__GNUC__)
-#define SAAS_EXTERN(type) __attribute__((visibility("default"))) type
+#define SAAS__VISIBLE __attribute__((visibility("default")))
 #else
-#define SAAS_EXTERN(type) extern type
+#define SAAS__VISIBLE extern
 #endif
+/** Marks a declaration as part of the exported ABI. */
+#define SAAS_EXTERN(type) SAAS__VISIBLE type
 
 SAAS_BEGIN_DECL
 

@@ -40,6 +40,17 @@ typedef enum saas_log_level {
  */
 typedef void (*saas_log_fn)(int level, const char *line, void *payload);
 
+/** `auto_migrate`: apply pending migrations when the context opens (the default). */
+#define SAAS_MIGRATE_AUTO 1
+/** `auto_migrate`: refuse to open a database that needs migrations (`SAAS_ESTORE`). */
+#define SAAS_MIGRATE_REFUSE 0
+/**
+ * `auto_migrate`: open whatever the schema version (only refusing one newer
+ * than the library); the caller runs saas_store_migrate() before any other
+ * call. For migration tools that report what they applied.
+ */
+#define SAAS_MIGRATE_DEFER 2
+
 /** Current version of `saas_ctx_options`. */
 #define SAAS_CTX_OPTIONS_VERSION 1
 
@@ -51,7 +62,7 @@ typedef struct saas_ctx_options {
 	saas_log_fn log;           /**< NULL: no logging */
 	void *log_payload;         /**< passed to `log` */
 	int log_level;             /**< lowest level passed to `log` (default `SAAS_LOG_INFO`) */
-	int auto_migrate;          /**< non-zero (default): apply pending migrations on open */
+	int auto_migrate;          /**< `SAAS_MIGRATE_AUTO` (default), `SAAS_MIGRATE_REFUSE` or `SAAS_MIGRATE_DEFER` */
 	unsigned busy_timeout_ms;  /**< SQLite: wait this long on a locked database (default 5000) */
 	unsigned pool_size;        /**< maximum connections held (default 8; memory: always 1) */
 	unsigned acquire_timeout_ms; /**< wait at most this long for a free connection (default 10000) */
@@ -83,7 +94,8 @@ SAAS_EXTERN(int) saas_ctx_options_init(saas_ctx_options *opts, unsigned version)
  * @param opts  options, or NULL for the defaults (borrowed; copied).
  * @return `SAAS_OK`; `SAAS_EINVAL` for a NULL/unknown/malformed URL or bad
  *         options; `SAAS_ESTORE` if the database cannot be opened, is newer
- *         than this library, or needs migrations while `auto_migrate` is off;
+ *         than this library, or needs migrations while `auto_migrate` is
+ *         `SAAS_MIGRATE_REFUSE`;
  *         `SAAS_ENOMEM`.
  */
 SAAS_EXTERN(int) saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts);

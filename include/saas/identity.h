@@ -216,7 +216,8 @@ SAAS_EXTERN(int) saas_invitation_accept(saas_member **out, saas_ctx *ctx, const 
 /**
  * Revoke an unused invitation by id (`inv_…`).
  * @return `SAAS_OK`; `SAAS_EINVAL`; `SAAS_ENOTFOUND`; `SAAS_EUSED`;
- *         `SAAS_ESTATE` (already revoked); `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
+ *         `SAAS_ESTATE` (already revoked); `SAAS_ECONFLICT` (accepted or revoked
+ *         concurrently: read it again); `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
  */
 SAAS_EXTERN(int) saas_invitation_revoke(saas_ctx *ctx, const saas_scope *scope,
                                         const char *invitation_id);

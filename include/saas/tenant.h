@@ -68,7 +68,8 @@ SAAS_EXTERN(int) saas_tenant_find_slug(saas_tenant **out, saas_ctx *ctx, const c
 
 /**
  * List tenants across the deployment, oldest first, for operators. Reads only
- * the tenant catalogue.
+ * the tenant catalogue; the listing itself is audited in the deployment's
+ * stream (`admin.tenants_listed`).
  *
  * @param scope  the actor (tenant must be NULL).
  * @param status a `saas_tenant_status`, or -1 for every status.
@@ -139,9 +140,16 @@ SAAS_EXTERN(int) saas_admin_tenant_purge_due(saas_ctx *ctx, const saas_scope *sc
 
 /**
  * Export everything the scope's tenant owns as one JSON document:
- * `{"format":"libsaas.export","version":1,"exported_at":…,"tenant":{…},
- *   "tables":{"<table>":[{column:value,…},…],…}}` with one entry per table
- * that holds tenant rows (empty arrays included) and the users its members are.
+ *
+ *     {"format":"libsaas.export", "version":1, "exported_at":"<RFC 3339>",
+ *      "tenant_id":"ten_…", "tenant":{…as saas_tenant_to_json…},
+ *      "tables":{"<table>":[{column:value,…},…],…}}
+ *
+ * `tables` has one entry per table that holds tenant rows (empty arrays
+ * included), its row in `tenants`, and the `users` its members are. Rows are
+ * as stored: times are milliseconds since the epoch; `metadata` columns are
+ * JSON objects and `roles` columns arrays of role names. Secrets (invitation
+ * token hashes) are left out.
  * Allowed in every status, including pending deletion.
  *
  * @param out receives the JSON text; free with saas_free().

@@ -65,7 +65,7 @@ int saas__id_check(const char *id, const char *prefix, const char *field);
 /* ---- crypto ---------------------------------------------------------------- */
 
 /* Random URL-safe secret of `nbytes` random bytes, base64url without padding,
- * with a prefix (e.g. "inv_"). */
+ * with a prefix (e.g. "ivt_"). */
 char *saas__secret_new(const char *prefix, size_t nbytes);
 /* BLAKE2b-256 of a secret, as 64 lower-case hex characters into out[65]. */
 void saas__secret_hash(char out[65], const char *secret);

@@ -64,6 +64,10 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 		return saas__err(SAAS_EINVAL, "version",
 		                 "saas_ctx_options version %u is not supported (this library knows %d)",
 		                 opts->version, SAAS_CTX_OPTIONS_VERSION);
+	if (opts->auto_migrate < SAAS_MIGRATE_REFUSE || opts->auto_migrate > SAAS_MIGRATE_DEFER)
+		return saas__err(SAAS_EINVAL, "auto_migrate",
+		                 "auto_migrate %d is not SAAS_MIGRATE_REFUSE (0), _AUTO (1) or _DEFER (2)",
+		                 opts->auto_migrate);
 	if (opts->log_level < SAAS_LOG_DEBUG || opts->log_level > SAAS_LOG_ERROR)
 		return saas__err(SAAS_EINVAL, "log_level", "log level %d is not one of 0..3",
 		                 opts->log_level);
@@ -83,13 +87,13 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 		               "the database's schema is version %d, newer than this library's %d: "
 		               "upgrade libsaas",
 		               db, lib);
-	if (!rc && db < lib) {
-		if (ctx->opts.auto_migrate)
+	if (!rc && db < lib && ctx->opts.auto_migrate != SAAS_MIGRATE_DEFER) {
+		if (ctx->opts.auto_migrate == SAAS_MIGRATE_AUTO)
 			rc = saas__store_migrate(ctx, NULL);
 		else
 			rc = saas__err(SAAS_ESTORE, NULL,
 			               "the database's schema is version %d and this library needs %d: "
-			               "run 'saasctl migrate' or open with auto_migrate",
+			               "run 'saasctl migrate' or open with SAAS_MIGRATE_AUTO",
 			               db, lib);
 	}
 	if (rc) {

@@ -11,7 +11,7 @@
 #include "../tenant/tenant_internal.h"
 #include "identity_internal.h"
 
-#define TOKEN_PREFIX "inv_"
+#define TOKEN_PREFIX "ivt_"
 #define TOKEN_BYTES 32
 /* base64url without padding of TOKEN_BYTES bytes */
 #define TOKEN_B64_LEN ((4 * TOKEN_BYTES + 2) / 3)

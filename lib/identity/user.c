@@ -9,7 +9,6 @@
 
 #define EMAIL_MAX 254
 #define DISPLAY_NAME_MAX 200
-#define MATCH_SLACK 32
 
 static bool is_ascii_space(char c)
 {
@@ -40,10 +39,7 @@ int saas_email_normalize(char **out, const char *email)
 		return saas__err(SAAS_EINVAL, "email",
 		                 "email '%s' is %zu bytes long; at most %d are allowed",
 		                 saas__q(email), len, EMAIL_MAX);
-	/* Zeroed slack after the text: PCRE2's JIT matcher loads whole words and
-	 * may read a few bytes past the terminator (harmless, but memory
-	 * checkers report the uninitialised bytes). */
-	s = calloc(len + 1 + MATCH_SLACK, 1);
+	s = malloc(len + 1);
 	if (!s)
 		return saas__enomem();
 	for (size_t i = 0; i < len; i++) {

@@ -105,6 +105,10 @@ int saas__store_migrate(saas_ctx *ctx, int *applied)
 		                 "the database's schema is version %d, newer than this library's %d: "
 		                 "upgrade libsaas",
 		                 db, saas__migration_count);
+	if (applied)
+		*applied = 0;
+	if (db == saas__migration_count)
+		return SAAS_OK; /* up to date: no DDL, so a role that may not create tables can ask */
 	rc = saas__tx_begin(&tx, ctx, NULL, true);
 	if (rc)
 		return rc;

@@ -1,6 +1,15 @@
 /* Typed operations on audit_events (tenant-scoped). */
 #include "store.h"
 
+/* Appenders to one stream take turns: each holds the stream's lock from before
+ * it reads MAX(seq) until its transaction ends, so two concurrent writers never
+ * pick the same number. PostgreSQL: a transaction-scoped advisory lock keyed on
+ * the stream. SQLite: write transactions are serialised already (BEGIN
+ * IMMEDIATE), so a no-op that still takes the parameter. */
+static saas_query q_lock_stream = {0,
+	"SELECT 1 WHERE $1 IS NOT NULL",
+	NULL,
+	"SELECT pg_advisory_xact_lock(hashtextextended('saas.audit_events:' || $1, 0))"};
 static saas_query q_next_seq = SAAS_QUERY(
 	"SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_events WHERE tenant_id = $1");
 static saas_query q_insert = SAAS_QUERY(
@@ -17,6 +26,9 @@ int saas__st_audit_append(int64_t *out_seq, saas_tx *tx, const struct saas__audi
 	int64_t seq;
 	int rc;
 
+	rc = saas__q_exec(tx, &q_lock_stream, NULL, "s", tenant);
+	if (rc)
+		return rc;
 	rc = saas__q_open(&st, tx, &q_next_seq, "s", tenant);
 	if (rc)
 		return rc;

@@ -42,6 +42,14 @@ _Static_assert(sizeof q_purge / sizeof q_purge[0] == 4 && sizeof q_export / size
 static saas_query q_insert = SAAS_QUERY(
 	"INSERT INTO tenants (" TENANT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 static saas_query q_get = SAAS_QUERY("SELECT " TENANT_COLS " FROM tenants WHERE id = $1");
+/* The same row, locked until the transaction ends (SQLite: write transactions
+ * are serialised already). Writers to a tenant's data take it first, which is
+ * what keeps rules such as "the last owner cannot leave" true under
+ * concurrent PostgreSQL transactions. */
+static saas_query q_get_for_update = {0,
+	"SELECT " TENANT_COLS " FROM tenants WHERE id = $1",
+	NULL,
+	"SELECT " TENANT_COLS " FROM tenants WHERE id = $1 FOR UPDATE"};
 static saas_query q_get_slug = SAAS_QUERY("SELECT " TENANT_COLS " FROM tenants WHERE slug = $1");
 static saas_query q_list = SAAS_QUERY(
 	"SELECT " TENANT_COLS " FROM tenants"
@@ -145,6 +153,11 @@ static int get_one(struct saas_tenant **out, saas_tx *tx, saas_query *q, const c
 int saas__st_tenant_get(struct saas_tenant **out, saas_tx *tx, const char *id)
 {
 	return get_one(out, tx, &q_get, id, "id");
+}
+
+int saas__st_tenant_get_for_update(struct saas_tenant **out, saas_tx *tx, const char *id)
+{
+	return get_one(out, tx, &q_get_for_update, id, "id");
 }
 
 int saas__st_tenant_get_slug(struct saas_tenant **out, saas_tx *tx, const char *slug)

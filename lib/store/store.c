@@ -71,10 +71,10 @@ int saas__store_open(struct saas_store **out, const char *url, const saas_ctx_op
 		backend = "postgres";
 		target = url;
 #else
+		/* The URL is not echoed: it may carry a password. */
 		return saas__err(SAAS_EINVAL, "url",
-		                 "storage URL '%s' needs PostgreSQL support, which this build of "
-		                 "libsaas does not have (configure with -Dpostgres=enabled)",
-		                 saas__q(url));
+		                 "a PostgreSQL storage URL needs PostgreSQL support, which this "
+		                 "build of libsaas does not have (configure with -Dpostgres=enabled)");
 #endif
 	} else {
 		return saas__err(SAAS_EINVAL, "url",
@@ -225,6 +225,24 @@ static void tx_free(saas_tx *tx, bool broken)
 	free(tx);
 }
 
+/* Roll back and release the connection (dropped if the rollback failed),
+ * keeping the error of the operation that failed rather than the rollback's. */
+static void rollback_free(saas_tx *tx, bool broken)
+{
+	const saas_error *e = saas_error_last();
+	int code = saas_error_code(e);
+	char msg[512], field[48];
+	const char *f = saas_error_field(e);
+
+	snprintf(msg, sizeof msg, "%s", saas_error_message(e));
+	snprintf(field, sizeof field, "%s", f ? f : "");
+	if (tx->store->drv->rollback(tx->conn))
+		broken = true;
+	tx_free(tx, broken);
+	if (e)
+		saas__err(code, field[0] ? field : NULL, "%s", msg);
+}
+
 int saas__tx_begin(saas_tx **out, saas_ctx *ctx, const char *tenant_id, bool write)
 {
 	saas_tx *tx;
@@ -250,8 +268,7 @@ int saas__tx_begin(saas_tx **out, saas_ctx *ctx, const char *tenant_id, bool wri
 	if (!rc)
 		rc = tx->store->drv->set_tenant(tx->conn, tenant_id);
 	if (rc) {
-		tx->store->drv->rollback(tx->conn);
-		tx_free(tx, true);
+		rollback_free(tx, true);
 		return rc;
 	}
 	*out = tx;
@@ -263,26 +280,16 @@ int saas__tx_commit(saas_tx *tx)
 	int rc = tx->store->drv->commit(tx->conn);
 
 	if (rc)
-		tx->store->drv->rollback(tx->conn);
-	tx_free(tx, rc != 0);
+		rollback_free(tx, true);
+	else
+		tx_free(tx, false);
 	return rc;
 }
 
 void saas__tx_rollback(saas_tx *tx)
 {
-	if (!tx)
-		return;
-	/* Keep the error of the failed operation, not that of the rollback. */
-	const saas_error *e = saas_error_last();
-	int code = saas_error_code(e);
-	char msg[512], field[48];
-	const char *f = saas_error_field(e);
-	snprintf(msg, sizeof msg, "%s", saas_error_message(e));
-	snprintf(field, sizeof field, "%s", f ? f : "");
-	int rc = tx->store->drv->rollback(tx->conn);
-	tx_free(tx, rc != 0);
-	if (e)
-		saas__err(code, field[0] ? field : NULL, "%s", msg);
+	if (tx)
+		rollback_free(tx, false);
 }
 
 const char *saas__tx_tenant(const saas_tx *tx)

@@ -138,6 +138,9 @@ int saas__store_schema_version(saas_ctx *ctx, int *db, int *lib);
 
 int saas__st_tenant_insert(saas_tx *tx, const struct saas_tenant *t);
 int saas__st_tenant_get(struct saas_tenant **out, saas_tx *tx, const char *id);
+/* The same, locking the row until the transaction ends (PostgreSQL: FOR
+ * UPDATE): what a write to the tenant's data takes first. */
+int saas__st_tenant_get_for_update(struct saas_tenant **out, saas_tx *tx, const char *id);
 int saas__st_tenant_get_slug(struct saas_tenant **out, saas_tx *tx, const char *slug);
 /* Tenants with id > after (NULL: from the start), status filter -1 for all. */
 int saas__st_tenant_list(struct saas_tenant ***out, size_t *n, saas_tx *tx, int status,

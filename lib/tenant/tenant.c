@@ -33,7 +33,11 @@ static int check_access(const struct saas_tenant *t, enum saas__access access)
 int saas__tenant_guard(saas_tx *tx, enum saas__access access)
 {
 	struct saas_tenant *t;
-	int rc = saas__st_tenant_get(&t, tx, saas__tx_tenant(tx));
+	/* A writer locks the tenant row: writes to one tenant's data take turns
+	 * on PostgreSQL as they do on SQLite, so checks such as the last-owner rule
+	 * read what they act on. */
+	int rc = access == SAAS__WRITE ? saas__st_tenant_get_for_update(&t, tx, saas__tx_tenant(tx))
+	                               : saas__st_tenant_get(&t, tx, saas__tx_tenant(tx));
 
 	if (rc == SAAS_ENOTFOUND)
 		return saas__err(SAAS_ENOTFOUND, "tenant_id", "no tenant with id '%s'",
@@ -189,14 +193,24 @@ int saas_admin_tenant_list(saas_tenant_page **out, saas_ctx *ctx, const saas_sco
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return saas__enomem();
-	rc = saas__tx_begin(&tx, ctx, NULL, false);
+	rc = saas__tx_begin(&tx, ctx, NULL, true);
 	if (rc) {
 		free(p);
 		return rc;
 	}
-	/* Read one more than asked to know whether a next page exists. */
+	/* Read one more than asked to know whether a next page exists. A
+	 * cross-tenant read is audited in the deployment's stream. */
 	rc = saas__st_tenant_list(&p->items, &p->n, tx, status, cursor, limit + 1);
-	saas__tx_rollback(tx);
+	if (!rc)
+		rc = saas__audit_append_system(
+			tx, scope, "admin.tenants_listed", NULL, NULL,
+			json_pack("{s:o,s:o,s:i}", "status",
+			          saas__json_str_or_null(saas_tenant_status_name(status)), "cursor",
+			          saas__json_str_or_null(cursor), "limit", (int)limit));
+	if (rc)
+		saas__tx_rollback(tx);
+	else
+		rc = saas__tx_commit(tx);
 	if (!rc && p->n > limit) {
 		saas__tenant_row_free(p->items[limit]);
 		p->items[limit] = NULL;
@@ -449,9 +463,12 @@ int saas_admin_tenant_purge_due(saas_ctx *ctx, const saas_scope *scope, unsigned
 
 /* ---- export ---------------------------------------------------------------------------- */
 
+static json_t *tenant_json(const struct saas_tenant *t);
+
 int saas_tenant_export(char **out, saas_ctx *ctx, const saas_scope *scope)
 {
 	int64_t t0 = saas__mono_ns();
+	struct saas_tenant *t = NULL;
 	json_t *tables = NULL, *doc;
 	saas_tx *tx;
 	int rc;
@@ -467,21 +484,20 @@ int saas_tenant_export(char **out, saas_ctx *ctx, const saas_scope *scope)
 	if (rc)
 		goto done;
 	/* Export is allowed in every status: only existence is checked. */
-	struct saas_tenant *t = NULL;
 	rc = saas__st_tenant_get(&t, tx, scope->tenant_id);
-	saas__tenant_row_free(t);
 	if (!rc)
 		rc = saas__st_tenant_export_tables(&tables, tx);
 	saas__tx_rollback(tx);
 	if (rc)
 		goto done;
-	doc = json_pack("{s:s,s:i,s:o,s:s,s:o}", "format", "libsaas.export", "version", 1,
+	doc = json_pack("{s:s,s:i,s:o,s:s,s:o,s:o}", "format", "libsaas.export", "version", 1,
 	                "exported_at", saas__json_time(saas__now(ctx)), "tenant_id",
-	                scope->tenant_id, "tables", tables);
+	                scope->tenant_id, "tenant", tenant_json(t), "tables", tables);
 	*out = saas__json_take_dump(doc);
 	if (!*out)
 		rc = saas__enomem();
 done:
+	saas__tenant_row_free(t);
 	saas__op_done(ctx, "tenant.export", t0, rc);
 	return rc;
 }
@@ -529,16 +545,21 @@ int64_t saas_tenant_purge_after(const saas_tenant *t)
 	return t ? t->purge_after : 0;
 }
 
+static json_t *tenant_json(const struct saas_tenant *t)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", t->id, "slug", t->slug, "name",
+	                 t->name, "status", saas_tenant_status_name(t->status), "suspend_reason",
+	                 saas__json_str_or_null(t->suspend_reason), "created_at",
+	                 saas__json_time(t->created_at), "updated_at",
+	                 saas__json_time(t->updated_at), "purge_after",
+	                 saas__json_time(t->purge_after));
+}
+
 int saas_tenant_to_json(char **out, const saas_tenant *t)
 {
 	if (!out || !t)
 		return saas__err(SAAS_EINVAL, NULL, "out and t are required");
-	*out = saas__json_take_dump(json_pack(
-		"{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", t->id, "slug", t->slug, "name", t->name,
-		"status", saas_tenant_status_name(t->status), "suspend_reason",
-		saas__json_str_or_null(t->suspend_reason), "created_at", saas__json_time(t->created_at),
-		"updated_at", saas__json_time(t->updated_at), "purge_after",
-		saas__json_time(t->purge_after)));
+	*out = saas__json_take_dump(tenant_json(t));
 	return *out ? SAAS_OK : saas__enomem();
 }
 

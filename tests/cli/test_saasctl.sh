@@ -296,7 +296,7 @@ CAROL_MEM=$OUT
 run member list --tenant acme
 check "the invited user is a member with the invited roles" out_has "$CAROL_MEM  $CAROL  carol@example.com  member"
 expect_refused "accepting the same invitation again" SAAS_EUSED invite accept --tenant acme --token "$TOKEN" --user carol@example.com
-expect_refused "a made-up token" SAAS_ENOTFOUND invite accept --tenant acme --token "inv_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --user carol@example.com
+expect_refused "a made-up token" SAAS_ENOTFOUND invite accept --tenant acme --token "ivt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --user carol@example.com
 
 run invite create --tenant acme --email dave@example.com --role viewer
 TOKEN2=$OUT

@@ -114,7 +114,8 @@ int sc_cmd_member_add(struct sc *sc, const struct sc_args *a)
 		return rc;
 	rc = tenant_and_user(&scope, &user_id, sc, a);
 	if (!rc)
-		rc = saas_member_add(&m, sc->ctx, scope, user_id, (const char *const *)roles, nroles);
+		rc = saas_member_add(&m, sc->ctx, scope, user_id, (const char *const *)roles,
+		                     nroles);
 	rc = rc ? sc_lib_error(rc) : print_member_created(sc, m);
 	saas_member_free(m);
 	saas_scope_free(scope);
@@ -258,7 +259,8 @@ int sc_cmd_invite_create(struct sc *sc, const struct sc_args *a)
 		return rc;
 	rc = tenant_and_user(&scope, NULL, sc, a);
 	if (!rc)
-		rc = saas_invitation_create(&inv, &token, sc->ctx, scope, sc_opt_value(sc, a, "email"),
+		rc = saas_invitation_create(&inv, &token, sc->ctx, scope,
+		                            sc_opt_value(sc, a, "email"),
 		                            (const char *const *)roles, nroles,
 		                            (int64_t)hours * 3600);
 	if (!rc && sc->json)

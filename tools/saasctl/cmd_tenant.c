@@ -20,9 +20,6 @@ int sc_cmd_migrate(struct sc *sc, const struct sc_args *a)
 		rc = saas_store_schema_version(sc->ctx, &db, &lib);
 	if (rc)
 		return sc_lib_error(rc);
-	/* Opening the context already applies what is pending (auto_migrate);
-	 * those count as applied by this command too. */
-	applied += sc->log_migrated;
 	if (sc->json)
 		printf("{\"applied\":%d,\"schema_version\":%d,\"library_schema_version\":%d}\n",
 		       applied, db, lib);

@@ -38,14 +38,16 @@ static const struct sc_verb tenant_verbs[] = {
 	  {"cursor", "C", 0, "start after the page that returned cursor C", NULL},
 	  {0}}},
 	{"suspend", "T", 1, "Suspend a tenant: its data becomes read-only.", sc_cmd_tenant_suspend,
-	 {{"reason", "R", SC_REQUIRED, "why; recorded on the tenant and in the audit log", NULL}, {0}}},
+	 {{"reason", "R", SC_REQUIRED, "why; recorded on the tenant and in the audit log", NULL},
+	  {0}}},
 	{"reactivate", "T", 1, "Reactivate a suspended tenant.", sc_cmd_tenant_reactivate, {{0}}},
 	{"delete", "T", 1, "Schedule a tenant for deletion; it can be restored until purged.",
 	 sc_cmd_tenant_delete,
 	 {{"retention-days", "N", SC_COUNT, "days before it may be purged (0-3650, default 30)",
 	   NULL},
 	  {0}}},
-	{"restore", "T", 1, "Restore a tenant scheduled for deletion.", sc_cmd_tenant_restore, {{0}}},
+	{"restore", "T", 1, "Restore a tenant scheduled for deletion.", sc_cmd_tenant_restore,
+	 {{0}}},
 	{"purge", "T", 1, "Erase a tenant scheduled for deletion, now and for good.",
 	 sc_cmd_tenant_purge, {{0}}},
 	{"export", "T", 1, "Print everything the tenant owns as one JSON document.",
@@ -99,7 +101,8 @@ static const struct sc_verb invite_verbs[] = {
 	  {"email", "E", SC_REQUIRED, "the invited email address", NULL},
 	  {"role", "R", SC_REQUIRED | SC_REPEAT, "a role; repeat it, or separate roles with commas",
 	   NULL},
-	  {"ttl-hours", "H", SC_POSITIVE, "hours until it expires (default 168, at most 2160)", NULL},
+	  {"ttl-hours", "H", SC_POSITIVE, "hours until it expires (default 168, at most 2160)",
+	   NULL},
 	  {0}}},
 	{"accept", NULL, 0, "Accept an invitation as a user; print the membership id.",
 	 sc_cmd_invite_accept,
@@ -144,9 +147,10 @@ static const char tail_help[] =
 	"  U               a user: its id (usr_...) or its email (any case)\n"
 	"\n"
 	"Storage URLs:\n"
-	"  memory:                 a private in-memory database, gone when saasctl exits\n"
-	"  sqlite:PATH             a SQLite file, created when missing\n"
-	"  postgres://USER@HOST/DB (or postgresql://...) PostgreSQL, when libsaas is built with it\n"
+	"  memory:                  a private in-memory database, gone when saasctl exits\n"
+	"  sqlite:PATH              a SQLite file, created when missing\n"
+	"  postgres://USER@HOST/DB  PostgreSQL (also postgresql://...), if libsaas is built\n"
+	"                           with it\n"
 	"  The schema is migrated automatically when the database is opened.\n"
 	"\n"
 	"Environment:\n"
@@ -155,8 +159,9 @@ static const char tail_help[] =
 	"Output:\n"
 	"  Commands that create something print its id alone on one line (invite create\n"
 	"  prints the token instead: it is shown only once). get and list print one line\n"
-	"  per object; with --json, one JSON document (lists: {\"items\":[...],\n"
-	"  \"next_cursor\":...}). Other changes print nothing ({\"ok\":true} with --json).\n"
+	"  per object. Other changes print nothing. With --json, stdout is one JSON\n"
+	"  document: the object; for lists {\"items\":[...],\"next_cursor\":...}; for\n"
+	"  invite create {\"token\":...,\"invitation\":{...}}; else {\"ok\":true}.\n"
 	"\n"
 	"Exit status:\n"
 	"  0  done\n"
@@ -361,7 +366,8 @@ static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **ar
 				    strncmp(verb->opts[k].name, name, nlen) == 0)
 					break;
 			if (!verb->opts[k].name)
-				return sc_usage_error(sc, "unknown option '--%.*s'", (int)nlen, name);
+				return sc_usage_error(sc, "unknown option '--%.*s'", (int)nlen,
+				                      name);
 			if (eq) {
 				value = eq + 1;
 			} else if (i + 1 < argc) {
@@ -376,7 +382,8 @@ static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **ar
 			if ((g = sc_check_value(sc, &verb->opts[k], value)))
 				return g;
 			{
-				const char **nv = realloc(a->opt[k].v, (a->opt[k].n + 1) * sizeof *nv);
+				size_t n = a->opt[k].n + 1;
+				const char **nv = realloc(a->opt[k].v, n * sizeof *nv);
 
 				if (!nv)
 					return sc_fail("out of memory");
@@ -397,43 +404,25 @@ static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **ar
 		return sc_usage_error(sc, "missing argument %s", verb->args);
 	for (int k = 0; verb->opts[k].name; k++)
 		if ((verb->opts[k].flags & SC_REQUIRED) && a->opt[k].n == 0)
-			return sc_usage_error(sc, "missing required option --%s %s", verb->opts[k].name,
-			                      verb->opts[k].metavar);
+			return sc_usage_error(sc, "missing required option --%s %s",
+			                      verb->opts[k].name, verb->opts[k].metavar);
 	return SC_EXIT_OK;
 }
 
 /* ---- the context -------------------------------------------------------------- */
-
-/*
- * The log sink while opening: counts migrations the open applied (the library
- * logs "schema migrated" with "applied"), and forwards to stderr with --verbose.
- */
-static void open_log(int level, const char *line, void *payload)
-{
-	struct sc *sc = payload;
-	json_t *v;
-
-	if (sc->verbose)
-		saas_log_stderr(level, line, NULL);
-	v = json_loads(line, 0, NULL);
-	if (v) {
-		const char *msg = json_string_value(json_object_get(v, "msg"));
-		json_t *n = json_object_get(v, "applied");
-
-		if (msg && strcmp(msg, "schema migrated") == 0 && json_is_integer(n))
-			sc->log_migrated += (int)json_integer_value(n);
-		json_decref(v);
-	}
-}
 
 static int open_ctx(struct sc *sc)
 {
 	saas_ctx_options opts = SAAS_CTX_OPTIONS_INIT;
 	int rc;
 
-	opts.log = open_log;
-	opts.log_payload = sc;
-	opts.log_level = sc->verbose ? SAAS_LOG_DEBUG : SAAS_LOG_INFO;
+	if (sc->verbose) {
+		opts.log = saas_log_stderr;
+		opts.log_level = SAAS_LOG_DEBUG;
+	}
+	/* 'migrate' opens without migrating so that it can report what it applies. */
+	if (sc->verb->run == sc_cmd_migrate)
+		opts.auto_migrate = SAAS_MIGRATE_DEFER;
 	rc = saas_ctx_open(&sc->ctx, sc->db, &opts);
 	if (rc)
 		return sc_lib_error(rc);
@@ -481,7 +470,8 @@ static int run(int argc, char **argv)
 
 		if (i + 1 < argc && !(noun = find_noun(argv[i + 1])))
 			return general_usage_error("unknown command '%s'", argv[i + 1]);
-		if (noun && !noun->verbless && i + 2 < argc && !(verb = find_verb(noun, argv[i + 2]))) {
+		if (noun && !noun->verbless && i + 2 < argc &&
+		    !(verb = find_verb(noun, argv[i + 2]))) {
 			fprintf(stderr, "saasctl: unknown verb '%s %s'\n", noun->name, argv[i + 2]);
 			list_verbs(stderr, noun);
 			return SC_EXIT_USAGE;

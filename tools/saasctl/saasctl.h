@@ -77,7 +77,6 @@ struct sc {
 	saas_scope *global; /* deployment-wide scope (no tenant) */
 	const struct sc_noun *noun;
 	const struct sc_verb *verb;
-	int log_migrated; /* migrations applied while opening (from the log) */
 };
 
 /* The command tables. */

@@ -81,7 +81,8 @@ int sc_check_value(const struct sc *sc, const struct sc_opt *o, const char *valu
 		errno = 0;
 		if (value[0] < '0' || value[0] > '9' ||
 		    ((v = strtoll(value, &end, 10)), *end != '\0'))
-			return sc_usage_error(sc, "--%s '%s' is not a whole number", o->name, value);
+			return sc_usage_error(sc, "--%s '%s' is not a whole number", o->name,
+			                      value);
 		if (errno == ERANGE || v > SC_COUNT_MAX)
 			return sc_usage_error(sc, "--%s '%s' is out of range", o->name, value);
 		if ((o->flags & SC_POSITIVE) && v < 1)

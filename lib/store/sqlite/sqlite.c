@@ -16,7 +16,7 @@ struct sqlite_stmt {
 
 struct sqlite_conn {
 	sqlite3 *db;
-	struct sqlite_stmt *stmts; /* indexed by query slot */
+	struct sqlite_stmt **stmts; /* indexed by query slot; each allocated once */
 	unsigned nstmts;
 	bool broken;
 };
@@ -59,8 +59,11 @@ static void sq_close(void *conn)
 
 	if (!c)
 		return;
-	for (unsigned i = 0; i < c->nstmts; i++)
-		sqlite3_finalize(c->stmts[i].st);
+	for (unsigned i = 0; i < c->nstmts; i++) {
+		if (c->stmts[i])
+			sqlite3_finalize(c->stmts[i]->st);
+		free(c->stmts[i]);
+	}
 	free(c->stmts);
 	sqlite3_close_v2(c->db);
 	free(c);
@@ -175,14 +178,16 @@ static int sq_prepare(void *conn, const saas_query *q, void **out)
 
 	if (q->slot >= c->nstmts) {
 		unsigned n = q->slot + 16;
-		struct sqlite_stmt *s = realloc(c->stmts, n * sizeof *s);
-		if (!s)
+		struct sqlite_stmt **v = realloc(c->stmts, n * sizeof *v);
+		if (!v)
 			return saas__enomem();
-		memset(s + c->nstmts, 0, (n - c->nstmts) * sizeof *s);
-		c->stmts = s;
+		memset(v + c->nstmts, 0, (n - c->nstmts) * sizeof *v);
+		c->stmts = v;
 		c->nstmts = n;
 	}
-	struct sqlite_stmt *s = &c->stmts[q->slot];
+	if (!c->stmts[q->slot] && !(c->stmts[q->slot] = calloc(1, sizeof **c->stmts)))
+		return saas__enomem();
+	struct sqlite_stmt *s = c->stmts[q->slot];
 	if (!s->st) {
 		text = rewrite_placeholders(sql);
 		if (!text)
