@@ -52,15 +52,6 @@ static const char *status_of(const struct saas_invitation *i)
 }
 
 /* Commit, or roll back on error; returns the final code. */
-static int finish(saas_tx *tx, int rc)
-{
-	if (rc) {
-		saas__tx_rollback(tx);
-		return rc;
-	}
-	return saas__tx_commit(tx);
-}
-
 /* Refuse an invitation for an email whose user is already a member. */
 static int check_not_member(saas_tx *tx, const char *email)
 {
@@ -164,7 +155,7 @@ int saas_invitation_create(saas_invitation **out, char **out_token, saas_ctx *ct
 		                               inv->id, meta)
 		          : saas__enomem();
 	}
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 	if (rc)
 		goto done;
 	*out_token = token;
@@ -246,7 +237,7 @@ int saas_invitation_accept(saas_member **out, saas_ctx *ctx, const saas_scope *s
 		          : saas__enomem();
 	}
 fail:
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 	if (!rc && out) {
 		*out = m;
 		m = NULL;
@@ -296,7 +287,7 @@ int saas_invitation_revoke(saas_ctx *ctx, const saas_scope *scope, const char *i
 	if (!rc)
 		rc = saas__audit_append(tx, scope, "invitation.revoked", "invitation", inv->id,
 		                        NULL);
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 done:
 	saas__invitation_row_free(inv);
 	saas__op_done(ctx, "invitation.revoke", t0, rc);
@@ -328,7 +319,7 @@ int saas_invitation_get(saas_invitation **out, saas_ctx *ctx, const saas_scope *
 		rc = saas__err(SAAS_ENOTFOUND, "invitation_id",
 		               "invitation %s does not exist in %s", saas__q(invitation_id),
 		               saas__q(scope->tenant_id));
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 	if (rc) {
 		saas__invitation_row_free(*out);
 		*out = NULL;

@@ -148,15 +148,6 @@ static int check_owner_left(saas_tx *tx, const char *user_id)
 }
 
 /* Commit, or roll back on error; returns the final code. */
-static int finish(saas_tx *tx, int rc)
-{
-	if (rc) {
-		saas__tx_rollback(tx);
-		return rc;
-	}
-	return saas__tx_commit(tx);
-}
-
 int saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
                     const char *user_id, const char *const *roles, size_t nroles)
 {
@@ -188,7 +179,7 @@ int saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
 		               saas__q(user_id));
 	if (!rc)
 		rc = saas__member_create(&m, tx, scope, user_id, v, n, NULL);
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 	if (!rc && out) {
 		*out = m;
 		m = NULL;
@@ -227,7 +218,7 @@ int saas_member_set_roles(saas_ctx *ctx, const saas_scope *scope, const char *us
 	rc = saas__st_member_get(&old, tx, user_id);
 	if (rc || roles_equal(old->roles, old->nroles, v, n)) {
 		/* Unknown member, or nothing to change (and so nothing to audit). */
-		rc = finish(tx, rc);
+		rc = saas__tx_finish(tx, rc);
 		goto done;
 	}
 	rc = saas__st_member_set_roles(tx, user_id, v, n, saas__now(ctx));
@@ -242,7 +233,7 @@ int saas_member_set_roles(saas_ctx *ctx, const saas_scope *scope, const char *us
 		                               meta)
 		          : saas__enomem();
 	}
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 done:
 	saas__member_row_free(old);
 	saas__strv_free(v);
@@ -279,7 +270,7 @@ int saas_member_remove(saas_ctx *ctx, const saas_scope *scope, const char *user_
 		rc = meta ? saas__audit_append(tx, scope, "member.removed", "member", old->id, meta)
 		          : saas__enomem();
 	}
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 done:
 	saas__member_row_free(old);
 	saas__op_done(ctx, "member.remove", t0, rc);
@@ -306,7 +297,7 @@ int saas_member_get(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
 		rc = saas__tenant_tx(&tx, ctx, scope, SAAS__READ);
 	if (rc)
 		goto done;
-	rc = finish(tx, saas__st_member_get(out, tx, user_id));
+	rc = saas__tx_finish(tx, saas__st_member_get(out, tx, user_id));
 	if (rc) {
 		saas__member_row_free(*out);
 		*out = NULL;
@@ -343,7 +334,7 @@ int saas_member_list(saas_member_page **out, saas_ctx *ctx, const saas_scope *sc
 	if (rc)
 		goto done;
 	/* One row more than asked tells whether another page follows. */
-	rc = finish(tx, saas__st_member_list(&v, &n, tx, cursor, limit + 1));
+	rc = saas__tx_finish(tx, saas__st_member_list(&v, &n, tx, cursor, limit + 1));
 	if (rc)
 		goto done;
 	page = calloc(1, sizeof *page);
@@ -453,7 +444,7 @@ int saas_member_transfer_ownership(saas_ctx *ctx, const saas_scope *scope,
 		          : saas__enomem();
 	}
 fail:
-	rc = finish(tx, rc);
+	rc = saas__tx_finish(tx, rc);
 done:
 	saas__member_row_free(from);
 	saas__member_row_free(to);

@@ -292,6 +292,15 @@ void saas__tx_rollback(saas_tx *tx)
 		rollback_free(tx, false);
 }
 
+int saas__tx_finish(saas_tx *tx, int rc)
+{
+	if (rc) {
+		saas__tx_rollback(tx);
+		return rc;
+	}
+	return saas__tx_commit(tx);
+}
+
 const char *saas__tx_tenant(const saas_tx *tx)
 {
 	return tx->tenant_id;

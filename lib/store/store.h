@@ -100,6 +100,8 @@ int saas__tx_begin(saas_tx **out, saas_ctx *ctx, const char *tenant_id, bool wri
 int saas__tx_commit(saas_tx *tx);
 /* Roll back and free. NULL is fine. */
 void saas__tx_rollback(saas_tx *tx);
+/* Commit if rc is SAAS_OK, else roll back (keeping rc's error); returns the outcome. */
+int saas__tx_finish(saas_tx *tx, int rc);
 /* The transaction's tenant, or NULL. */
 const char *saas__tx_tenant(const saas_tx *tx);
 saas_ctx *saas__tx_ctx(const saas_tx *tx);

@@ -111,11 +111,7 @@ int saas_tenant_create(saas_tenant **out, saas_ctx *ctx, const saas_scope *scope
 	if (!rc)
 		rc = saas__audit_append_system(tx, scope, "tenant.created", "tenant", t->id,
 		                               json_pack("{s:s}", "slug", t->slug));
-	if (rc) {
-		saas__tx_rollback(tx);
-		goto done;
-	}
-	rc = saas__tx_commit(tx);
+	rc = saas__tx_finish(tx, rc);
 	if (!rc) {
 		saas__log(ctx, SAAS_LOG_INFO, "tenant created",
 		          json_pack("{s:s,s:s}", "tenant_id", t->id, "slug", t->slug));
@@ -207,10 +203,7 @@ int saas_admin_tenant_list(saas_tenant_page **out, saas_ctx *ctx, const saas_sco
 			json_pack("{s:o,s:o,s:i}", "status",
 			          saas__json_str_or_null(saas_tenant_status_name(status)), "cursor",
 			          saas__json_str_or_null(cursor), "limit", (int)limit));
-	if (rc)
-		saas__tx_rollback(tx);
-	else
-		rc = saas__tx_commit(tx);
+	rc = saas__tx_finish(tx, rc);
 	if (!rc && p->n > limit) {
 		saas__tenant_row_free(p->items[limit]);
 		p->items[limit] = NULL;
@@ -267,11 +260,7 @@ static int transition(saas_ctx *ctx, const saas_scope *scope, const char *op, co
 		meta = NULL;
 	}
 	json_decref(meta);
-	if (rc) {
-		saas__tx_rollback(tx);
-		goto done;
-	}
-	rc = saas__tx_commit(tx);
+	rc = saas__tx_finish(tx, rc);
 	if (!rc)
 		saas__log(ctx, SAAS_LOG_INFO, action, json_pack("{s:s}", "tenant_id", t->id));
 done:
@@ -402,11 +391,7 @@ static int purge_one(saas_ctx *ctx, const saas_scope *scope, const char *tenant_
 	if (!rc)
 		rc = saas__audit_append_system(tx, scope, "tenant.purged", "tenant", tenant_id,
 		                               json_pack("{s:s}", "slug", t->slug));
-	if (rc) {
-		saas__tx_rollback(tx);
-		goto done;
-	}
-	rc = saas__tx_commit(tx);
+	rc = saas__tx_finish(tx, rc);
 	if (!rc)
 		saas__log(ctx, SAAS_LOG_INFO, "tenant purged", json_pack("{s:s}", "tenant_id", tenant_id));
 done:
