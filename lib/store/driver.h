@@ -65,6 +65,9 @@ typedef struct saas_driver {
 	int64_t (*changes)(void *stmt);
 	/* Finish with a statement: clear results and bindings for the next use. */
 	void (*reset)(void *stmt);
+	/* The database library's own handle (sqlite3 *, PGconn *), for extension
+	 * helpers that hand it to the application inside a transaction. */
+	void *(*native)(void *conn);
 } saas_driver;
 
 extern const saas_driver saas__driver_sqlite;

@@ -311,6 +311,11 @@ saas_ctx *saas__tx_ctx(const saas_tx *tx)
 	return tx->ctx;
 }
 
+void *saas__tx_native(const saas_tx *tx)
+{
+	return tx->store->drv->native(tx->conn);
+}
+
 int saas__tx_set_tenant(saas_tx *tx, const char *tenant_id)
 {
 	char *copy = NULL;

@@ -105,6 +105,8 @@ int saas__tx_finish(saas_tx *tx, int rc);
 /* The transaction's tenant, or NULL. */
 const char *saas__tx_tenant(const saas_tx *tx);
 saas_ctx *saas__tx_ctx(const saas_tx *tx);
+/* The driver's native connection handle of the transaction (see driver.h). */
+void *saas__tx_native(const saas_tx *tx);
 /* Switch the transaction's tenant (writing to the deployment's stream from a
  * tenant operation, say). NULL makes it global. */
 int saas__tx_set_tenant(saas_tx *tx, const char *tenant_id);

@@ -699,6 +699,11 @@ static void pg_reset(void *stmt)
 	stmt_clear(stmt);
 }
 
+static void *pg_native(void *conn)
+{
+	return ((struct pg_conn *)conn)->pg;
+}
+
 const saas_driver saas__driver_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -720,4 +725,5 @@ const saas_driver saas__driver_postgres = {
 	.column_int64 = pg_column_int64,
 	.changes = pg_changes,
 	.reset = pg_reset,
+	.native = pg_native,
 };

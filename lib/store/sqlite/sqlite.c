@@ -280,6 +280,11 @@ static void sq_reset(void *stmt)
 	sqlite3_clear_bindings(s->st);
 }
 
+static void *sq_native(void *conn)
+{
+	return ((struct sqlite_conn *)conn)->db;
+}
+
 const saas_driver saas__driver_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -301,4 +306,5 @@ const saas_driver saas__driver_sqlite = {
 	.column_int64 = sq_column_int64,
 	.changes = sq_changes,
 	.reset = sq_reset,
+	.native = sq_native,
 };
