@@ -186,7 +186,8 @@ SAAS_EXTERN(void) saas_member_page_free(saas_member_page *l);
  *
  * @param out        receives the invitation (may be NULL); free with saas_invitation_free().
  * @param out_token  receives the secret token, shown only now (its hash is
- *                   stored); free with saas_free_secret(). Required.
+ *                   stored): `ivt_` and 43 base64url characters (256 random
+ *                   bits); free with saas_free_secret(). Required.
  * @param ttl_seconds lifetime, 60 to 90 days in seconds, or 0 for `SAAS_INVITATION_TTL_DEFAULT`.
  * @return `SAAS_OK`; `SAAS_EINVAL` (field `email`, `roles` or `ttl_seconds`);
  *         `SAAS_ENOTFOUND` (tenant); `SAAS_EEXISTS` if a user with that email

@@ -51,7 +51,6 @@ static const char *status_of(const struct saas_invitation *i)
 	return "pending";
 }
 
-/* Commit, or roll back on error; returns the final code. */
 /* Refuse an invitation for an email whose user is already a member. */
 static int check_not_member(saas_tx *tx, const char *email)
 {

@@ -147,7 +147,6 @@ static int check_owner_left(saas_tx *tx, const char *user_id)
 	return SAAS_OK;
 }
 
-/* Commit, or roll back on error; returns the final code. */
 int saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
                     const char *user_id, const char *const *roles, size_t nroles)
 {
