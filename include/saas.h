@@ -1,6 +1,9 @@
 /**
  * @file saas.h
  * @brief The umbrella header: includes every public libsaas header.
+ *
+ * Except saas/postgres.h, the PostgreSQL extension, which needs libpq's
+ * headers: a program that uses it includes <saas/postgres.h> itself.
  */
 #ifndef SAAS_H
 #define SAAS_H

@@ -4,20 +4,26 @@
 #   eval "$(scripts/pg-test-server.sh start)"   # start; exports the URLs
 #   meson test -C build --print-errorlogs       # conformance-postgres, postgres run
 #   scripts/pg-test-server.sh url                # print the exports again
+#   scripts/pg-test-server.sh restart            # pg_ctl restart -m fast (same data)
 #   scripts/pg-test-server.sh stop               # stop it and delete its files
 #
 # The server listens on a Unix socket only, in a fresh temporary directory,
 # with fsync off (test data only). It has a database `saas` and two roles:
-#   saas_owner  owns the database and its schema; migrations run as it;
+#   saas_owner  owns the database and its schema; migrations run as it; with
+#               CREATEROLE, so the extension tests can create and drop roles;
 #   saas_app    the application: NOSUPERUSER NOBYPASSRLS, not an owner, with
 #               SELECT/INSERT/UPDATE/DELETE on the tables (also on tables
 #               saas_owner creates later), so row-level security applies to it.
 # `start` prints
 #   export SAAS_TEST_POSTGRES_URL=postgresql:///saas?host=DIR&user=saas_app
 #   export SAAS_TEST_POSTGRES_OWNER_URL=postgresql:///saas?host=DIR&user=saas_owner
+#   export SAAS_TEST_POSTGRES_RESTART='PG_TEST_STATE=STATE /path/to/pg-test-server.sh restart'
+# (the last one is the command the restart test runs in the middle of its writes).
 # Authentication is `trust` (the socket directory is the only way in), except
 # for a role `saas_pw` (password 'saas-test-password', no privileges) that the
-# tests use to check how a wrong password is reported.
+# tests use to check how a wrong password is reported, and a role `saas_bypass`
+# (NOLOGIN BYPASSRLS, which only a superuser can create) that
+# saas_pg_grant_app_role must refuse.
 #
 # Needs PostgreSQL's server binaries (Debian/Ubuntu: apt-get install postgresql);
 # PG_BINDIR overrides where they are looked for. When run as root the server
@@ -26,6 +32,8 @@
 set -euo pipefail
 
 STATE=${PG_TEST_STATE:-/tmp/libsaas-pg-test.state}
+case "$STATE" in /*) ;; *) STATE=$PWD/$STATE ;; esac
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 die() {
 	echo "pg-test-server: $*" >&2
@@ -67,6 +75,7 @@ urls() {
 	local dir=$1
 	echo "export SAAS_TEST_POSTGRES_URL='postgresql:///saas?host=$dir&user=saas_app'"
 	echo "export SAAS_TEST_POSTGRES_OWNER_URL='postgresql:///saas?host=$dir&user=saas_owner'"
+	echo "export SAAS_TEST_POSTGRES_RESTART=$(printf '%q' "$(printf 'PG_TEST_STATE=%q %q restart' "$STATE" "$SELF")")"
 }
 
 cmd_start() {
@@ -109,9 +118,10 @@ cmd_start() {
 
 	local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -U postgres)
 	as_pg "${psql[@]}" -d postgres <<-'SQL' >/dev/null
-		CREATE ROLE saas_owner LOGIN NOSUPERUSER NOBYPASSRLS;
+		CREATE ROLE saas_owner LOGIN NOSUPERUSER NOBYPASSRLS CREATEROLE;
 		CREATE ROLE saas_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 		CREATE ROLE saas_pw LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'saas-test-password';
+		CREATE ROLE saas_bypass NOLOGIN NOSUPERUSER BYPASSRLS;
 		CREATE DATABASE saas OWNER saas_owner ENCODING 'UTF8' TEMPLATE template0;
 	SQL
 	as_pg "${psql[@]}" -d saas <<-'SQL' >/dev/null
@@ -144,6 +154,17 @@ cmd_stop() {
 	echo "pg-test-server: stopped and removed $dir" >&2
 }
 
+# Restart the server (fast shutdown: open connections are terminated), keeping
+# its data and settings; waits until it accepts connections again.
+cmd_restart() {
+	[ -f "$STATE" ] || die "not running (start it with: $0 start)"
+	local dir
+	dir=$(cat "$STATE")
+	[ -d "$dir/data" ] || die "state file $STATE names '$dir', which has no data directory"
+	as_pg "$(find_bindir)/pg_ctl" -D "$dir/data" -l "$dir/log" -m fast -w -t 60 restart >/dev/null ||
+		{ tail -n 20 "$dir/log" >&2; die "the server did not restart (log above)"; }
+}
+
 cmd_url() {
 	[ -f "$STATE" ] || die "not running (start it with: $0 start)"
 	urls "$(cat "$STATE")"
@@ -153,8 +174,9 @@ case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 url) cmd_url ;;
+restart) cmd_restart ;;
 *)
-	echo "usage: $0 start|stop|url" >&2
+	echo "usage: $0 start|stop|restart|url" >&2
 	exit 2
 	;;
 esac

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Check that libsaas exports exactly the functions its headers declare.
 
-Usage: check_exports.py LIBSAAS_SO INCLUDE_DIR
+Usage: check_exports.py LIBSAAS_SO INCLUDE_DIR [--postgres|--no-postgres]
 
 Passes when
   - every dynamic symbol the shared library defines starts with `saas_` and
     not `saas__` (internal helpers stay hidden);
   - the exported set equals the set of functions declared with
-    `SAAS_EXTERN(type) name(` in INCLUDE_DIR/**/*.h;
+    `SAAS_EXTERN(type) name(` in INCLUDE_DIR/**/*.h, except that
+    saas/postgres.h (the PostgreSQL extension, built only with libpq) counts
+    only for a build with PostgreSQL: --postgres / --no-postgres say which
+    (meson passes one); without either, it counts when the library exports
+    any saas_pg_* function;
   - the SONAME is libsaas.so.0.<minor> (the soversion before 1.0) and the
     library carries the LIBSAAS_0 version node of lib/libsaas.map.
 Prints the differences and exits 1 otherwise; exits 77 (skipped) when the
@@ -22,6 +26,8 @@ import sys
 # Linker- and libc-provided names that any shared library may define.
 IGNORED = {'_init', '_fini', '_edata', '_end', '__bss_start'}
 VERSION_NODE = 'LIBSAAS_0'
+# Headers whose functions exist only in a build with PostgreSQL.
+POSTGRES_HEADERS = {os.path.join('saas', 'postgres.h')}
 
 
 def strip_c(text):
@@ -35,13 +41,15 @@ def strip_c(text):
 DECL = re.compile(r'\bSAAS_EXTERN\s*\((?:[^()]|\([^()]*\))*\)\s*\**\s*([A-Za-z_]\w*)\s*\(')
 
 
-def declared(include_dir):
+def declared(include_dir, postgres):
     names = {}
     for root, _, files in os.walk(include_dir):
         for f in sorted(files):
             if not f.endswith('.h'):
                 continue
             path = os.path.join(root, f)
+            if not postgres and os.path.relpath(path, include_dir) in POSTGRES_HEADERS:
+                continue
             with open(path, encoding='utf-8') as fh:
                 for name in DECL.findall(strip_c(fh.read())):
                     names.setdefault(name, os.path.relpath(path, include_dir))
@@ -80,19 +88,22 @@ def project_minor(include_dir):
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.exit('usage: check_exports.py LIBSAAS_SO INCLUDE_DIR')
+    if len(argv) not in (3, 4) or (len(argv) == 4 and argv[3] not in ('--postgres',
+                                                                     '--no-postgres')):
+        sys.exit('usage: check_exports.py LIBSAAS_SO INCLUDE_DIR [--postgres|--no-postgres]')
     lib, include_dir = argv[1], argv[2]
+    flag = argv[3] if len(argv) == 4 else None
     for tool in ('nm', 'objdump'):
         if not shutil.which(tool):
             print('check_exports: %s not found (install binutils); skipped' % tool)
             return 77
 
     problems = []
-    decl = declared(include_dir)
+    exp = exported(lib)
+    postgres = flag == '--postgres' if flag else any(n.startswith('saas_pg_') for n in exp)
+    decl = declared(include_dir, postgres)
     if not decl:
         problems.append('no SAAS_EXTERN declarations found under %s' % include_dir)
-    exp = exported(lib)
 
     bad_prefix = sorted(n for n in exp if not n.startswith('saas_') or n.startswith('saas__'))
     if bad_prefix:

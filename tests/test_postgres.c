@@ -1,7 +1,8 @@
 /*
  * The PostgreSQL backend beyond the conformance suite: row-level security as
  * the application role sees it, the schema's RLS catalogue, connection errors
- * (without leaking the password) and reconnection.
+ * (without leaking the password), reconnection, and the driver's pipelining
+ * (round trips per transaction, errors inside a pipeline).
  *
  * Usage: test_postgres URL (the application role's URL), with
  * SAAS_TEST_POSTGRES_OWNER_URL set; tests/conformance/run-postgres.sh migrates
@@ -468,6 +469,231 @@ START_TEST(a_dropped_connection_is_replaced)
 }
 END_TEST
 
+/* ---- pipelining ----------------------------------------------------------------------- */
+
+/* lib/store/postgres/postgres.c: network round trips waited for, all
+ * connections together (this test runs alone). */
+unsigned long long saas__pg_round_trips(void);
+
+static saas_query q_one = SAAS_QUERY("SELECT 1");
+static saas_query q_fresh = SAAS_QUERY("SELECT 2");
+static saas_query q_setting = SAAS_QUERY("SELECT current_setting('saas.tenant_id', true)");
+static saas_query q_lock_timeout = SAAS_QUERY("SELECT current_setting('lock_timeout')");
+static saas_query q_divide = SAAS_QUERY("SELECT 1 / (CAST($1 AS INTEGER) - 1)");
+static saas_query q_bad_sql = SAAS_QUERY("SELEC 1");
+
+/* Run `q` (one optional text parameter) expecting it to fail; returns its code. */
+static int fails(saas_tx *tx, saas_query *q, const char *arg)
+{
+	saas_stmt *st;
+	int rc = arg ? saas__q_open(&st, tx, q, "s", arg) : saas__q_open(&st, tx, q, "");
+
+	if (rc)
+		return rc;
+	rc = saas__q_step(st);
+	saas__q_close(st);
+	ck_assert_msg(rc < 0, "%s did not fail", q->sql);
+	return rc;
+}
+
+static void assert_message_has(const char *part)
+{
+	const char *msg = saas_error_message(saas_error_last());
+	ck_assert_msg(strstr(msg, part) != NULL, "message lacks '%s': %s", part, msg);
+}
+
+static void assert_message_lacks(const char *part)
+{
+	const char *msg = saas_error_message(saas_error_last());
+	ck_assert_msg(strstr(msg, part) == NULL, "message has '%s': %s", part, msg);
+}
+
+/* BEGIN, the lock timeout, the tenant and the first statement travel in one
+ * round trip; a transaction that runs nothing costs none; the COMMIT of a
+ * read and every ROLLBACK are not waited for (their answer comes with the
+ * connection's next round trip). */
+START_TEST(a_transaction_costs_a_round_trip_per_statement)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *one;
+	const char *a, *b;
+	saas_tx *tx;
+	char buf[128];
+	unsigned long long r0;
+
+	two_tenants(&a, &b);
+	o.pool_size = 1;
+	ck_ok(saas_ctx_open(&one, url, &o));
+
+	/* nothing run: nothing sent, committed or rolled back */
+	r0 = saas__pg_round_trips();
+	ck_ok(saas__tx_begin(&tx, one, a, true));
+	ck_ok(saas__tx_commit(tx));
+	ck_ok(saas__tx_begin(&tx, one, a, false));
+	saas__tx_rollback(tx);
+	ck_ok(saas__tx_begin(&tx, one, NULL, false));
+	ck_ok(saas__tx_set_tenant(tx, b));
+	ck_ok(saas__tx_commit(tx));
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 0);
+
+	/* one statement, including its first preparation on this connection:
+	 * the pipeline, then (for a write) COMMIT */
+	r0 = saas__pg_round_trips();
+	ck_ok(saas__tx_begin(&tx, one, a, true));
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), a);
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 1);
+	ck_ok(saas__tx_commit(tx));
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 2);
+	r0 = saas__pg_round_trips();
+	ck_ok(saas__tx_begin(&tx, one, b, false));
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), b);
+	ck_ok(saas__tx_commit(tx));
+	ck_ok(saas__tx_begin(&tx, one, a, false));
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), a);
+	saas__tx_rollback(tx);
+	ck_ok(saas__tx_begin(&tx, one, b, true));
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), b);
+	saas__tx_rollback(tx);
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 3);
+
+	/* inside the transaction, with the lock timeout */
+	ck_ok(saas__tx_begin(&tx, one, a, false));
+	scalar_text(buf, sizeof buf, tx, &q_lock_timeout, NULL);
+	ck_assert_msg(strcmp(buf, "0") != 0, "lock_timeout is %s: SET LOCAL did not apply", buf);
+	saas__tx_rollback(tx);
+
+	/* each further statement one more, prepared or not */
+	r0 = saas__pg_round_trips();
+	ck_ok(saas__tx_begin(&tx, one, a, false));
+	ck_assert_int_eq(scalar(tx, &q_one, NULL), 1);
+	ck_assert_int_eq(scalar(tx, &q_fresh, NULL), 2);
+	ck_assert_int_eq(scalar(tx, &q_one, NULL), 1);
+	saas__tx_rollback(tx);
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 3);
+
+	/* switching the tenant rides with the next statement */
+	ck_ok(saas__tx_begin(&tx, one, a, false));
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), a);
+	ck_ok(saas__tx_set_tenant(tx, b));
+	r0 = saas__pg_round_trips();
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), b);
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 1);
+	ck_ok(saas__tx_set_tenant(tx, a));
+	ck_ok(saas__tx_set_tenant(tx, NULL));
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), "");
+	ck_assert_int_eq(scalar(tx, &q_count_all[1], NULL), 0);
+	ck_ok(saas__tx_set_tenant(tx, b));
+	ck_assert_int_gt(scalar(tx, &q_count_all[1], NULL), 0);
+	ck_ok(saas__tx_commit(tx));
+
+	/* a typical read: the tenant check, the membership, its roles */
+	const char *u = th_user(ctx, "rt@example.com");
+	saas_member *m;
+	ck_ok(saas_member_add(NULL, one, th_scope(a), u, member, 1));
+	ck_ok(saas_member_get(&m, one, th_scope(a), u));
+	saas_member_free(m);
+	r0 = saas__pg_round_trips();
+	ck_ok(saas_member_get(&m, one, th_scope(a), u));
+	saas_member_free(m);
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 3);
+	saas_ctx_free(one);
+}
+END_TEST
+
+/* The first failing message of a pipeline decides the error; the transaction
+ * is then aborted, later statements fail at once, and the connection serves
+ * the next transaction after the rollback. */
+START_TEST(a_failure_in_a_pipeline_names_what_failed)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *one;
+	const char *a, *b;
+	saas_tx *tx;
+	char buf[128];
+	int64_t pid;
+
+	two_tenants(&a, &b);
+	o.pool_size = 1;
+	ck_ok(saas_ctx_open(&one, url, &o));
+	ck_ok(saas__tx_begin(&tx, one, NULL, false));
+	pid = scalar(tx, &q_pid, NULL);
+	saas__tx_rollback(tx);
+
+	/* saas_set_tenant fails (a tenant id that is not UTF-8): reported as
+	 * such, not as the statement's error */
+	ck_ok(saas__tx_begin(&tx, one, "\xff\xfe", false));
+	ck_rc(fails(tx, &q_one, NULL), SAAS_ESTORE);
+	assert_message_has("saas_set_tenant");
+	assert_message_lacks("SELECT 1");
+	ck_rc(fails(tx, &q_one, NULL), SAAS_ESTORE);
+	assert_message_has("aborted");
+	ck_rc(saas__tx_commit(tx), SAAS_ESTORE);
+
+	/* the statement fails in the first pipeline */
+	ck_ok(saas__tx_begin(&tx, one, a, true));
+	ck_rc(fails(tx, &q_divide, "1"), SAAS_ESTORE);
+	assert_message_has("division by zero");
+	assert_message_has("SELECT 1 / (CAST");
+	ck_rc(fails(tx, &q_one, NULL), SAAS_ESTORE);
+	assert_message_has("aborted");
+	saas__tx_rollback(tx);
+
+	/* or later */
+	ck_ok(saas__tx_begin(&tx, one, a, true));
+	pid = scalar(tx, &q_pid, NULL);
+	ck_assert_int_eq(scalar(tx, &q_divide, "3"), 0);
+	ck_rc(fails(tx, &q_divide, "1"), SAAS_ESTORE);
+	ck_rc(fails(tx, &q_one, NULL), SAAS_ESTORE);
+	assert_message_has("aborted");
+	saas__tx_rollback(tx);
+
+	/* its preparation fails: again on the next use, not "does not exist" */
+	for (int i = 0; i < 2; i++) {
+		ck_ok(saas__tx_begin(&tx, one, a, false));
+		ck_rc(fails(tx, &q_bad_sql, NULL), SAAS_ESTORE);
+		assert_message_has("preparing 'SELEC 1'");
+		assert_message_has("syntax error");
+		saas__tx_rollback(tx);
+	}
+
+	/* the same connection, with the right tenant, after all that */
+	ck_ok(saas__tx_begin(&tx, one, b, false));
+	ck_assert_int_eq(scalar(tx, &q_pid, NULL), pid);
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), b);
+	ck_ok(saas__tx_commit(tx));
+	saas_ctx_free(one);
+}
+END_TEST
+
+/* A connection that dies after the transaction began (lazily) but before its
+ * first statement: the first pipeline reconnects and is sent again. */
+START_TEST(a_connection_lost_before_the_first_statement_is_replaced)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *one;
+	const char *a, *b;
+	saas_tx *tx;
+	char buf[128];
+	int64_t pid, pid2;
+
+	two_tenants(&a, &b);
+	o.pool_size = 1;
+	ck_ok(saas_ctx_open(&one, url, &o));
+	ck_ok(saas__tx_begin(&tx, one, NULL, false));
+	pid = scalar(tx, &q_pid, NULL);
+	ck_ok(saas__tx_commit(tx));
+
+	ck_ok(saas__tx_begin(&tx, one, a, false));
+	kill_backend(pid);
+	pid2 = scalar(tx, &q_pid, NULL);
+	ck_assert_int_ne(pid, pid2);
+	ck_assert_str_eq(scalar_text(buf, sizeof buf, tx, &q_setting, NULL), a);
+	ck_assert_int_gt(scalar(tx, &q_count_all[1], NULL), 0);
+	ck_ok(saas__tx_commit(tx));
+	saas_ctx_free(one);
+}
+END_TEST
+
 /* Concurrent writers to one tenant keep the last-owner rule: two owners each
  * removing the other cannot both succeed. */
 struct remover {
@@ -580,6 +806,9 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, a_bad_url_fails_cleanly_without_the_password);
 	tcase_add_test(tc, a_wrong_password_fails_cleanly);
 	tcase_add_test(tc, a_dropped_connection_is_replaced);
+	tcase_add_test(tc, a_transaction_costs_a_round_trip_per_statement);
+	tcase_add_test(tc, a_failure_in_a_pipeline_names_what_failed);
+	tcase_add_test(tc, a_connection_lost_before_the_first_statement_is_replaced);
 	tcase_add_test(tc, the_last_owner_rule_holds_under_concurrency);
 	tcase_add_test(tc, concurrent_appends_to_one_stream);
 	suite_add_tcase(s, tc);

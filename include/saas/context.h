@@ -63,7 +63,7 @@ typedef struct saas_ctx_options {
 	void *log_payload;         /**< passed to `log` */
 	int log_level;             /**< lowest level passed to `log` (default `SAAS_LOG_INFO`) */
 	int auto_migrate;          /**< `SAAS_MIGRATE_AUTO` (default), `SAAS_MIGRATE_REFUSE` or `SAAS_MIGRATE_DEFER` */
-	unsigned busy_timeout_ms;  /**< SQLite: wait this long on a locked database (default 5000) */
+	unsigned busy_timeout_ms;  /**< wait at most this long for a lock (default 5000): SQLite's busy timeout, PostgreSQL's lock_timeout */
 	unsigned pool_size;        /**< maximum connections held (default 8; memory: always 1) */
 	unsigned acquire_timeout_ms; /**< wait at most this long for a free connection (default 10000) */
 	int sqlite_synchronous_full; /**< SQLite: non-zero (default) for `synchronous=FULL`, else NORMAL */

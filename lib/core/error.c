@@ -56,15 +56,19 @@ const char *saas_strerror(int code)
 
 int saas__err(int code, const char *field, const char *fmt, ...)
 {
+	char message[sizeof tls_error.message], fieldbuf[sizeof tls_error.field] = "";
 	va_list ap;
 
-	tls_error.code = code;
-	tls_error.field[0] = '\0';
-	if (field)
-		snprintf(tls_error.field, sizeof tls_error.field, "%s", field);
+	/* Format first: the arguments may point into the current record (a
+	 * message that wraps the previous one). */
 	va_start(ap, fmt);
-	vsnprintf(tls_error.message, sizeof tls_error.message, fmt, ap);
+	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
+	if (field)
+		snprintf(fieldbuf, sizeof fieldbuf, "%s", field);
+	tls_error.code = code;
+	memcpy(tls_error.message, message, sizeof message);
+	memcpy(tls_error.field, fieldbuf, sizeof fieldbuf);
 	tls_error_set = 1;
 	return code;
 }

@@ -66,13 +66,18 @@ typedef struct saas_driver {
 	/* Finish with a statement: clear results and bindings for the next use. */
 	void (*reset)(void *stmt);
 	/* The database library's own handle (sqlite3 *, PGconn *), for extension
-	 * helpers that hand it to the application inside a transaction. */
+	 * helpers that hand it to the application inside a transaction. A driver
+	 * that starts transactions lazily (postgres) starts it on the server here,
+	 * with its tenant; NULL, with the error set, if that fails. */
 	void *(*native)(void *conn);
 } saas_driver;
 
 extern const saas_driver saas__driver_sqlite;
 #ifdef SAAS_HAVE_POSTGRES
 extern const saas_driver saas__driver_postgres;
+/* Network round trips the postgres driver has waited for, all connections
+ * together (for tests and measurements). */
+unsigned long long saas__pg_round_trips(void);
 #endif
 
 #endif

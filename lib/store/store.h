@@ -105,7 +105,9 @@ int saas__tx_finish(saas_tx *tx, int rc);
 /* The transaction's tenant, or NULL. */
 const char *saas__tx_tenant(const saas_tx *tx);
 saas_ctx *saas__tx_ctx(const saas_tx *tx);
-/* The driver's native connection handle of the transaction (see driver.h). */
+/* The driver's native connection handle of the transaction (see driver.h):
+ * the transaction is started on the server, with its tenant, first. NULL, with
+ * the error set, if that fails (the caller then rolls back). */
 void *saas__tx_native(const saas_tx *tx);
 /* Switch the transaction's tenant (writing to the deployment's stream from a
  * tenant operation, say). NULL makes it global. */

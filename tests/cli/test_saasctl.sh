@@ -165,6 +165,21 @@ check "migrate again applies nothing" eval 'rc_is 0 && out_matches "^applied 0 m
 run --json migrate
 check "migrate --json reports the versions" eval 'rc_is 0 && json_ok && json_true "d[\"applied\"] == 0 and d[\"schema_version\"] == d[\"library_schema_version\"] >= 1"'
 
+# migrate --grant ROLE is PostgreSQL's (its effect is tested in tests/test_pg_extension.c):
+# a build with PostgreSQL offers it and refuses it on another URL before
+# touching the database; a build without it does not know the option.
+run migrate --help
+if out_has "--grant ROLE"; then
+	for url in "sqlite:$tmp/grant.db" memory:; do
+		run --db "$url" migrate --grant saas_app
+		check "migrate --grant on $url is a usage error" eval 'rc_is 2 && out_empty && err_has "--grant needs a PostgreSQL URL" && err_has "usage: saasctl migrate"'
+	done
+	check "migrate --grant on SQLite did not create the database" test ! -e "$tmp/grant.db"
+else
+	expect_usage "migrate --grant is unknown without PostgreSQL" migrate --grant saas_app
+	check "... as an unknown option" err_has "unknown option '--grant'"
+fi
+
 # ---- tenants ----------------------------------------------------------------------
 
 run tenant create --slug acme --name "Acme Inc"

@@ -41,6 +41,38 @@ libdir=$(dirname "$(find "$stage" -name 'libsaas.so' | head -n 1)")
 cc -Wall -Werror -o "$stage/user-shared" "$stage/user.c" $(pkg-config --cflags --libs libsaas)
 out=$(LD_LIBRARY_PATH=$libdir "$stage/user-shared")
 [ "$out" = "$(pkg-config --modversion libsaas) acme" ] || { echo "FAIL: shared program printed '$out'"; exit 1; }
+# The PostgreSQL extension header: installed only in a build with PostgreSQL,
+# never pulled in by saas.h, and usable with libpq's own flags (taken without
+# the sysroot: libpq is the system's, not the staging folder's).
+pg_header=$(find "$stage" -path '*/include/saas/postgres.h' | head -n 1)
+if pkg-config --print-requires-private libsaas | grep -q '^libpq'; then
+	[ -n "$pg_header" ] || { echo "FAIL: saas/postgres.h not installed"; exit 1; }
+	cat >"$stage/pg.c" <<'C'
+#include <saas.h>
+#include <saas/postgres.h>
+static int cb(PGconn *conn, void *payload)
+{
+	(void)payload;
+	return PQstatus(conn) == CONNECTION_OK ? 0 : 1;
+}
+int main(void)
+{
+	saas_ctx *ctx;
+	int rc;
+	if (saas_ctx_open(&ctx, "memory:", NULL))
+		return 1;
+	rc = saas_pg_with_tenant(ctx, NULL, cb, NULL); /* refused: not PostgreSQL */
+	saas_ctx_free(ctx);
+	return rc == SAAS_EINVAL ? 0 : 1;
+}
+C
+	cc -Wall -Werror -o "$stage/pg-shared" "$stage/pg.c" $(pkg-config --cflags --libs libsaas) \
+		$(PKG_CONFIG_SYSROOT_DIR= pkg-config --cflags --libs libpq)
+	LD_LIBRARY_PATH=$libdir "$stage/pg-shared" || { echo "FAIL: the saas/postgres.h program failed"; exit 1; }
+elif [ -n "$pg_header" ]; then
+	echo "FAIL: saas/postgres.h installed by a build without PostgreSQL"
+	exit 1
+fi
 # Debian's libpq.pc names static libraries (-lpgcommon, -lpgport) that Debian
 # does not ship, so a static link is checked only for builds without PostgreSQL.
 if pkg-config --print-requires-private libsaas | grep -q '^libpq'; then

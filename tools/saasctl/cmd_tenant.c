@@ -6,26 +6,47 @@
 #include <unistd.h>
 
 #include "saasctl.h"
+#ifdef SAASCTL_HAVE_POSTGRES
+#include "saas/postgres.h"
+#endif
 
 /* Page size when a list follows every page. */
 #define ALL_PAGES_LIMIT 1000u
 
 int sc_cmd_migrate(struct sc *sc, const struct sc_args *a)
 {
+	const char *grant = NULL;
 	int applied = 0, db = 0, lib = 0, rc;
 
+#ifdef SAASCTL_HAVE_POSTGRES
+	/* (run() has checked that the URL is PostgreSQL's.) */
+	grant = sc_opt_value(sc, a, "grant");
+#else
 	(void)a;
+#endif
 	rc = saas_store_migrate(sc->ctx, &applied);
 	if (!rc)
 		rc = saas_store_schema_version(sc->ctx, &db, &lib);
+#ifdef SAASCTL_HAVE_POSTGRES
+	if (!rc && grant)
+		rc = saas_pg_grant_app_role(sc->ctx, sc->global, grant);
+#endif
 	if (rc)
 		return sc_lib_error(rc);
-	if (sc->json)
-		printf("{\"applied\":%d,\"schema_version\":%d,\"library_schema_version\":%d}\n",
+	if (sc->json) {
+		printf("{\"applied\":%d,\"schema_version\":%d,\"library_schema_version\":%d",
 		       applied, db, lib);
-	else
+		if (grant) {
+			printf(",\"granted\":");
+			sc_json_string(stdout, grant);
+		}
+		printf("}\n");
+	} else {
 		printf("applied %d migration%s; schema version %d\n", applied,
 		       applied == 1 ? "" : "s", db);
+		if (grant)
+			printf("granted role '%s' what libsaas needs\n", grant);
+	}
 	return SC_EXIT_OK;
 }
 

@@ -20,7 +20,13 @@
 
 static const struct sc_verb migrate_verbs[] = {
 	{NULL, NULL, 0, "Apply pending schema migrations; print how many and the schema version.",
-	 sc_cmd_migrate, {{0}}},
+	 sc_cmd_migrate,
+	 {
+#ifdef SAASCTL_HAVE_POSTGRES
+	  {"grant", "ROLE", 0, "then grant role ROLE what the application needs (PostgreSQL)",
+	   NULL},
+#endif
+	  {0}}},
 };
 
 static const struct sc_verb tenant_verbs[] = {
@@ -152,6 +158,10 @@ static const char tail_help[] =
 	"  postgres://USER@HOST/DB  PostgreSQL (also postgresql://...), if libsaas is built\n"
 	"                           with it\n"
 	"  The schema is migrated automatically when the database is opened.\n"
+#ifdef SAASCTL_HAVE_POSTGRES
+	"  PostgreSQL: as the owner, 'saasctl --db postgresql://OWNER@... migrate --grant APP'\n"
+	"  migrates and grants role APP what the application needs (docs/postgres.md).\n"
+#endif
 	"\n"
 	"Environment:\n"
 	"  SAAS_DB         the storage URL when --db is not given\n"
@@ -519,6 +529,15 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return rc < 0 ? SC_EXIT_OK : rc;
 	}
+#ifdef SAASCTL_HAVE_POSTGRES
+	/* migrate --grant is for PostgreSQL only: refuse before touching the database. */
+	if (sc.verb->run == sc_cmd_migrate && sc_opt_value(&sc, &a, "grant") &&
+	    strncmp(sc.db, "postgres://", 11) != 0 && strncmp(sc.db, "postgresql://", 13) != 0) {
+		args_free(&a);
+		return sc_usage_error(&sc, "--grant needs a PostgreSQL URL (postgres://... or "
+		                           "postgresql://...): only PostgreSQL has roles to grant");
+	}
+#endif
 	/* Check the actor before touching the database. */
 	rc = saas_scope_new(&sc.global, NULL, SAAS_ACTOR_SYSTEM, sc.actor);
 	if (rc) {

@@ -3,15 +3,35 @@
  *
  * - Connections come from the store's pool (lib/store/store.c); one thread
  *   uses a connection at a time. `healthy` notices a connection the server
- *   closed (restart, idle timeout) without a round trip, and `begin` reconnects
- *   once if the connection turns out dead before anything ran in the
- *   transaction, so a restarted server costs at most one failed call.
+ *   closed (restart, idle timeout) without a round trip, and the first batch
+ *   of a transaction reconnects once and is sent again if the connection
+ *   turns out dead before anything ran, so a restarted server costs at most
+ *   one failed call.
  * - Every statement is sent with parameters, never with values spliced into
- *   SQL, and prepared once per connection (PQprepare, named by query slot).
- *   Values travel as text; results come back as text.
+ *   SQL, and prepared once per connection (a Parse message named by query
+ *   slot). Values travel as text; results come back as text.
  * - The tenant is set inside each transaction by `SELECT saas_set_tenant($1)`
  *   (a SET LOCAL, see migration 0002): row-level security keys on it, and it
  *   ends with the transaction.
+ * - Round trips: `begin` and `set_tenant` only record what the transaction
+ *   needs. The first statement sends, in one pipeline (libpq's pipeline mode,
+ *   one network round trip): BEGIN, SET LOCAL lock_timeout, saas_set_tenant($1)
+ *   (and its Parse the first time on the connection), the statement's Parse
+ *   the first time, and the statement itself. Later statements send a tenant
+ *   switch and a first-time Parse with them the same way. A transaction that
+ *   ran no statement costs no round trip at all (its COMMIT or ROLLBACK is not
+ *   sent). The COMMIT of a read-only transaction and every ROLLBACK are sent
+ *   without waiting for the answer (nothing can depend on it: a read-only
+ *   transaction has nothing to lose, a rolled back one nothing to keep); the
+ *   answer is read with the connection's next pipeline. So a read costs one
+ *   round trip per statement, a write one more for its COMMIT. The first
+ *   failing message decides the error (a failed BEGIN or saas_set_tenant is
+ *   reported as that, not as the statement's error); the server skips the
+ *   rest of the pipeline, the transaction is aborted, and every later
+ *   statement in it fails at once until the rollback.
+ * - Isolation: a write transaction runs at READ COMMITTED and locks what it
+ *   acts on explicitly; a read transaction at REPEATABLE READ, READ ONLY, so
+ *   that its statements see one snapshot (as a SQLite transaction does).
  * - Errors map to SAAS_E* codes by SQLSTATE; a lost connection is SAAS_ESTORE
  *   and marks the connection broken so the pool drops it.
  */
@@ -56,10 +76,26 @@ struct pg_conn {
 	struct pg_stmt **stmts; /* indexed by query slot; stable pointers */
 	unsigned nstmts;
 	bool broken;
-	bool tenant_set;        /* saas_set_tenant ran in this transaction */
 	bool set_tenant_prepared;
 	unsigned lock_timeout_ms;
+	/* The transaction, started lazily (see the top of the file). */
+	bool in_tx;             /* begin was called; commit or rollback not yet */
+	bool write;             /* ... for a write transaction */
+	bool begun;             /* the server has the transaction (BEGIN ran) */
+	bool failed;            /* something in it failed: it is aborted */
+	bool tenant_unknown;    /* the application had the connection: set it again */
+	bool end_pending;       /* a COMMIT or ROLLBACK was sent, its answer not read */
+	char *want_tenant;      /* the tenant the transaction asked for (NULL: none) */
+	char *server_tenant;    /* the tenant the server has (NULL: none or cleared) */
 };
+
+/* Network round trips (batches sent and waited for), for tests and measurements. */
+static _Atomic unsigned long long round_trips;
+
+unsigned long long saas__pg_round_trips(void)
+{
+	return round_trips;
+}
 
 /* ---- messages -------------------------------------------------------------------- */
 
@@ -179,12 +215,22 @@ static void stmt_clear(struct pg_stmt *s)
 	s->row = -1;
 }
 
+/* Forget the transaction's tenant state (it ended, or the session did). */
+static void tx_forget(struct pg_conn *c)
+{
+	free(c->want_tenant);
+	free(c->server_tenant);
+	c->want_tenant = c->server_tenant = NULL;
+	c->begun = c->failed = c->tenant_unknown = false;
+}
+
 static void pg_close(void *conn)
 {
 	struct pg_conn *c = conn;
 
 	if (!c)
 		return;
+	tx_forget(c);
 	for (unsigned i = 0; i < c->nstmts; i++) {
 		if (c->stmts[i]) {
 			stmt_clear(c->stmts[i]);
@@ -324,7 +370,14 @@ static int pg_healthy(void *conn)
 {
 	struct pg_conn *c = conn;
 
-	return !c->broken && PQtransactionStatus(c->pg) == PQTRANS_IDLE && conn_alive(c);
+	if (c->broken)
+		return 0;
+	/* With a COMMIT or ROLLBACK in flight the connection is still in
+	 * pipeline mode; its answer is read with the next pipeline. */
+	if (c->end_pending)
+		return PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && conn_alive(c);
+	return PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
+	       PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF && conn_alive(c);
 }
 
 static bool is_connection_error(const char *state)
@@ -385,117 +438,477 @@ static int map_error(struct pg_conn *c, const PGresult *res, const char *what)
 	                 state);
 }
 
-/* Run a parameterless command; `ok` is the expected status. */
+/* Run a parameterless command (a script of several, possibly) and wait. */
+static bool end_collect(struct pg_conn *c);
+
 static int exec_simple(struct pg_conn *c, const char *sql, const char *what)
 {
-	PGresult *res = PQexec(c->pg, sql);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	PGresult *res;
+	ExecStatusType st;
 	int rc = SAAS_OK;
 
+	/* Not reached with an answer pending (a batch always runs first), but a
+	 * PQexec in pipeline mode would fail. */
+	if (c->end_pending && !end_collect(c)) {
+		c->broken = true;
+		return map_error(c, NULL, what);
+	}
+	res = PQexec(c->pg, sql);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	round_trips++;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = map_error(c, res, what);
 	PQclear(res);
 	return rc;
 }
 
-static int begin_once(struct pg_conn *c, bool write)
+/* The error of a statement in a transaction that already failed: the server
+ * would refuse it anyway ("current transaction is aborted"), so it is not sent. */
+static int aborted(struct pg_conn *c)
 {
-	char sql[96];
+	if (c->broken)
+		return saas__err(SAAS_ESTORE, NULL,
+		                 "postgres: the connection to the server was lost earlier in this "
+		                 "transaction (nothing in it was committed)");
+	return saas__err(SAAS_ESTORE, NULL,
+	                 "postgres: the transaction was aborted by an earlier error (nothing in it "
+	                 "will be committed)");
+}
 
-	(void)write; /* READ COMMITTED either way: writers lock what they must
-	              * (the tenant row, the audit stream) explicitly. */
-	c->tenant_set = false;
-	/* One round trip: the transaction and how long it waits for a lock
-	 * (busy_timeout_ms, as SQLite waits on a locked database). */
-	if (c->lock_timeout_ms)
-		snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = %u", c->lock_timeout_ms);
-	else
-		snprintf(sql, sizeof sql, "BEGIN");
-	return exec_simple(c, sql, "BEGIN");
+/* Whether the server's tenant differs from the one the transaction wants. */
+static bool tenant_pending(const struct pg_conn *c)
+{
+	if (c->tenant_unknown)
+		return true;
+	if (!c->want_tenant || !c->server_tenant)
+		return c->want_tenant != c->server_tenant;
+	return strcmp(c->want_tenant, c->server_tenant) != 0;
+}
+
+/* What one batch sends, in order. */
+enum batch_item {
+	IT_BEGIN,       /* BEGIN */
+	IT_LOCK,        /* SET LOCAL lock_timeout */
+	IT_PREP_TENANT, /* Parse of SELECT saas_set_tenant($1) */
+	IT_TENANT,      /* saas_set_tenant($1) */
+	IT_PREP,        /* Parse of the statement */
+	IT_EXEC,        /* the statement */
+};
+#define BATCH_MAX 6
+
+static void stmt_name(char *buf, size_t size, const struct pg_stmt *s)
+{
+	snprintf(buf, size, "saas_s%u_%u", s->slot, s->gen);
+}
+
+static void item_what(char *buf, size_t size, enum batch_item it, const struct pg_stmt *s)
+{
+	switch (it) {
+	case IT_BEGIN:
+		snprintf(buf, size, "BEGIN");
+		break;
+	case IT_LOCK:
+		snprintf(buf, size, "SET LOCAL lock_timeout");
+		break;
+	case IT_PREP_TENANT:
+	case IT_TENANT:
+		snprintf(buf, size, "saas_set_tenant");
+		break;
+	case IT_PREP:
+		snprintf(buf, size, "preparing '%s'", saas__q(s->sql));
+		break;
+	case IT_EXEC:
+		snprintf(buf, size, "statement '%s'", saas__q(s->sql));
+		break;
+	}
+}
+
+/* Queue one item of the pipeline; 0 if libpq refused (no memory, or the
+ * connection is gone). */
+static int send_item(struct pg_conn *c, enum batch_item it, struct pg_stmt *s, const char *lock_sql)
+{
+	const char *tenant[1] = {c->want_tenant};
+	char name[32];
+
+	switch (it) {
+	case IT_BEGIN:
+		/* A writer runs at READ COMMITTED and locks what it must (the tenant
+		 * row, the audit stream) explicitly. A reader sees one snapshot
+		 * across its statements (a page of memberships and their roles, an
+		 * export), as on SQLite: REPEATABLE READ, which never fails a
+		 * read-only transaction, and READ ONLY, so that a write in it is
+		 * refused rather than left to race. */
+		return PQsendQueryParams(c->pg,
+		                         c->write ? "BEGIN"
+		                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+		                         0, NULL, NULL, NULL, NULL, 0);
+	case IT_LOCK:
+		return PQsendQueryParams(c->pg, lock_sql, 0, NULL, NULL, NULL, NULL, 0);
+	case IT_PREP_TENANT:
+		return PQsendPrepare(c->pg, "saas_set_tenant", "SELECT saas_set_tenant($1)", 1, NULL);
+	case IT_TENANT:
+		return PQsendQueryPrepared(c->pg, "saas_set_tenant", 1, tenant, NULL, NULL, 0);
+	case IT_PREP:
+		stmt_name(name, sizeof name, s);
+		return PQsendPrepare(c->pg, name, s->sql, 0, NULL);
+	case IT_EXEC:
+		stmt_name(name, sizeof name, s);
+		return PQsendQueryPrepared(c->pg, name, s->nparams, (const char *const *)s->params,
+		                           NULL, NULL, 0);
+	}
+	return 0;
+}
+
+/* Record what a successful item changed on the server. */
+static void item_done(struct pg_conn *c, enum batch_item it, struct pg_stmt *s, PGresult **res)
+{
+	switch (it) {
+	case IT_BEGIN:
+	case IT_LOCK:
+		break;
+	case IT_PREP_TENANT:
+		c->set_tenant_prepared = true;
+		break;
+	case IT_TENANT:
+		free(c->server_tenant);
+		c->server_tenant = c->want_tenant ? saas__strdup(c->want_tenant) : NULL;
+		/* Out of memory: not knowing what the server has, set it again next time. */
+		c->tenant_unknown = c->want_tenant && !c->server_tenant;
+		break;
+	case IT_PREP:
+		s->prepared = true;
+		break;
+	case IT_EXEC:
+		s->res = *res;
+		*res = NULL;
+		{
+			const char *n = PQcmdTuples(s->res);
+			s->changes = (n && *n) ? strtoll(n, NULL, 10) : 0;
+		}
+		s->row = -1;
+		break;
+	}
+}
+
+/* Send COMMIT or ROLLBACK and do not wait: the connection stays in pipeline
+ * mode, and the next batch reads the answer (end_collect). False if it could
+ * not be sent. */
+static bool end_deferred(struct pg_conn *c, const char *sql)
+{
+	if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF && !PQenterPipelineMode(c->pg))
+		return false;
+	/* PQpipelineSync flushes: the server has the command when this returns. */
+	if (!PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQpipelineSync(c->pg))
+		return false;
+	c->end_pending = true;
+	return true;
+}
+
+/* Read the answer to a deferred COMMIT or ROLLBACK: its result (whatever it
+ * says: see the top of the file), the end of it, the sync. False if the
+ * connection failed. Leaves pipeline mode on. */
+static bool end_collect(struct pg_conn *c)
+{
+	PGresult *res;
+	bool ok;
+
+	c->end_pending = false;
+	res = PQgetResult(c->pg);
+	ok = res != NULL;
+	PQclear(res);
+	while (ok && PQstatus(c->pg) == CONNECTION_OK && (res = PQgetResult(c->pg)) != NULL)
+		PQclear(res);
+	if (ok && PQstatus(c->pg) == CONNECTION_OK) {
+		res = PQgetResult(c->pg);
+		ok = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+		PQclear(res);
+	}
+	return ok && PQstatus(c->pg) == CONNECTION_OK;
+}
+
+/* Send what the transaction still owes the server (BEGIN, the lock timeout,
+ * the tenant) and the statement `s` (NULL: none) with its Parse if needed, in
+ * one pipeline, and read every result. */
+static int batch_once(struct pg_conn *c, struct pg_stmt *s)
+{
+	enum batch_item items[BATCH_MAX];
+	char lock_sql[64], what[96], err_what[96];
+	PGresult *err = NULL;      /* the first failure the server reported */
+	bool err_exec = false;     /* ... by the statement itself */
+	bool lost = false;
+	int n = 0, rc = SAAS_OK;
+
+	if (c->in_tx && !c->begun) {
+		items[n++] = IT_BEGIN;
+		/* How long a statement waits for a lock (busy_timeout_ms, as SQLite
+		 * waits on a locked database). SET takes no parameter; the value is
+		 * an integer of the configuration, not input. */
+		if (c->lock_timeout_ms) {
+			snprintf(lock_sql, sizeof lock_sql, "SET LOCAL lock_timeout = %u",
+			         c->lock_timeout_ms);
+			items[n++] = IT_LOCK;
+		}
+	}
+	/* A transaction starts with no tenant: nothing to clear. (Also what lets
+	 * the migrations run before saas_set_tenant exists.) */
+	if (c->in_tx && tenant_pending(c)) {
+		if (!c->set_tenant_prepared)
+			items[n++] = IT_PREP_TENANT;
+		items[n++] = IT_TENANT;
+	}
+	if (s) {
+		if (!s->prepared)
+			items[n++] = IT_PREP;
+		items[n++] = IT_EXEC;
+	}
+	if (n == 0 && !c->end_pending)
+		return SAAS_OK;
+
+	/* With an answer pending, the pipeline is already on: this batch goes
+	 * right behind it, and both are read below. */
+	if (!c->end_pending && !PQenterPipelineMode(c->pg)) {
+		/* Only refused when the connection is not idle: not expected. */
+		char msg[400];
+		item_what(what, sizeof what, items[0], s);
+		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		c->broken = true;
+		c->failed = true;
+		return saas__err(SAAS_ESTORE, NULL, "postgres: cannot start a pipeline for %s: %s",
+		                 what, msg);
+	}
+	if (n > 0)
+		round_trips++;
+	for (int i = 0; i < n; i++) {
+		if (!send_item(c, items[i], s, lock_sql)) {
+			item_what(what, sizeof what, items[i], s);
+			lost = true;
+			break;
+		}
+	}
+	if (!lost && n > 0 && !PQpipelineSync(c->pg)) {
+		snprintf(what, sizeof what, "sending %s", n > 1 ? "a pipeline" : "a statement");
+		lost = true;
+	}
+	if (!lost && c->end_pending && !end_collect(c)) {
+		snprintf(what, sizeof what, "the end of the previous transaction");
+		lost = true;
+	}
+	c->end_pending = false;
+
+	/* Each item's result (an error, or PGRES_PIPELINE_ABORTED for what the
+	 * server skipped after one), each followed by NULL; then the sync. */
+	for (int i = 0; i < n && !lost; i++) {
+		PGresult *res = PQgetResult(c->pg);
+		if (!res) {
+			item_what(what, sizeof what, items[i], s);
+			lost = true;
+			break;
+		}
+		switch (PQresultStatus(res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			item_done(c, items[i], s, &res);
+			break;
+		case PGRES_PIPELINE_ABORTED:
+			break;
+		default:
+			if (!err) {
+				err = res;
+				err_exec = items[i] == IT_EXEC;
+				item_what(err_what, sizeof err_what, items[i], s);
+				res = NULL;
+			}
+		}
+		PQclear(res);
+		if (PQstatus(c->pg) != CONNECTION_OK) {
+			item_what(what, sizeof what, items[i], s);
+			lost = true;
+			break;
+		}
+		/* The end of this item's results. */
+		while ((res = PQgetResult(c->pg)) != NULL) {
+			PQclear(res);
+			if (PQstatus(c->pg) != CONNECTION_OK)
+				break;
+		}
+	}
+	if (!lost && n > 0) {
+		PGresult *res = PQgetResult(c->pg);
+		if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+			snprintf(what, sizeof what, "the end of a pipeline");
+			lost = true;
+			/* The server's last word (terminating the connection, say). */
+			if (res && !err && PQresultStatus(res) == PGRES_FATAL_ERROR) {
+				err = res;
+				snprintf(err_what, sizeof err_what, "%s", what);
+				res = NULL;
+			}
+		}
+		PQclear(res);
+	}
+	if (!lost && !PQexitPipelineMode(c->pg)) {
+		snprintf(what, sizeof what, "the end of a pipeline");
+		lost = true;
+	}
+
+	if (err) {
+		const char *state = PQresultErrorField(err, PG_DIAG_SQLSTATE);
+		if (err_exec && state && strcmp(state, "0A000") == 0) {
+			/* "cached plan must not change result type": a migration
+			 * changed a table under the prepared statement. This call
+			 * fails; the next one prepares it again under a new name (the
+			 * transaction is aborted, so no DEALLOCATE now). */
+			s->prepared = false;
+			s->gen++;
+		}
+		rc = map_error(c, err, err_what);
+		PQclear(err);
+	} else if (lost && PQstatus(c->pg) != CONNECTION_OK) {
+		rc = map_error(c, NULL, what);
+	}
+	if (lost && !c->broken) {
+		/* Results out of step with what was sent: the connection cannot be
+		 * trusted any more. */
+		char msg[400];
+		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		c->broken = true;
+		if (!rc)
+			rc = saas__err(SAAS_ESTORE, NULL,
+			               "postgres: the connection failed during %s: %s", what, msg);
+	}
+	if (rc) {
+		c->failed = true;
+		if (s && s->res) {
+			PQclear(s->res);
+			s->res = NULL;
+		}
+	}
+	if (!c->broken) {
+		PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+		c->begun = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+	}
+	return rc;
+}
+
+/* Reconnect a connection found dead before its transaction did anything. */
+static int reconnect(struct pg_conn *c)
+{
+	char msg[400];
+
+	PQreset(c->pg);
+	stmts_forget(c);
+	free(c->server_tenant);
+	c->server_tenant = NULL;
+	c->begun = c->failed = c->tenant_unknown = c->end_pending = false;
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		c->failed = true;
+		return saas__err(SAAS_ESTORE, NULL,
+		                 "postgres: the connection to the server was lost and reconnecting "
+		                 "to database '%s' failed: %s",
+		                 saas__q(PQdb(c->pg)), msg);
+	}
+	c->broken = false;
+	return SAAS_OK;
+}
+
+static int run_batch(struct pg_conn *c, struct pg_stmt *s)
+{
+	/* The first batch of a transaction: nothing ran on the server yet. */
+	bool first = c->in_tx && !c->begun;
+	int rc = batch_once(c, s);
+
+	if (rc && first && c->broken) {
+		/* The connection died while idle in the pool (a server restart,
+		 * say), before anything of this transaction ran and with no COMMIT
+		 * in the batch: reconnect once and send it again. */
+		rc = reconnect(c);
+		if (!rc)
+			rc = batch_once(c, s);
+	}
+	return rc;
 }
 
 static int pg_begin(void *conn, bool write)
 {
 	struct pg_conn *c = conn;
-	int rc = begin_once(c, write);
 
-	if (rc && c->broken && PQtransactionStatus(c->pg) != PQTRANS_INTRANS) {
-		/* The connection died while idle in the pool (a server restart, say):
-		 * nothing ran yet, so reconnect once and start again. */
-		char msg[400];
-		PQreset(c->pg);
-		stmts_forget(c);
-		if (PQstatus(c->pg) == CONNECTION_OK) {
-			c->broken = false;
-			rc = begin_once(c, write);
-		} else {
-			fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
-			rc = saas__err(SAAS_ESTORE, NULL,
-			               "postgres: the connection to the server was lost and reconnecting "
-			               "to database '%s' failed: %s",
-			               saas__q(PQdb(c->pg)), msg);
-		}
-	}
-	return rc;
+	tx_forget(c);
+	c->in_tx = true;
+	c->write = write; /* the isolation level (see send_item) */
+	return SAAS_OK;
 }
 
 static int pg_set_tenant(void *conn, const char *tenant_id)
 {
 	struct pg_conn *c = conn;
-	const char *vals[1] = {tenant_id};
-	PGresult *res;
+	char *copy = NULL;
 
-	/* A transaction starts with no tenant: nothing to clear. (Also what lets
-	 * the migrations run before saas_set_tenant exists.) */
-	if (!tenant_id && !c->tenant_set)
-		return SAAS_OK;
-	if (!c->set_tenant_prepared) {
-		res = PQprepare(c->pg, "saas_set_tenant", "SELECT saas_set_tenant($1)", 1, NULL);
-		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-			int rc = map_error(c, res, "saas_set_tenant");
-			PQclear(res);
-			return rc;
-		}
-		PQclear(res);
-		c->set_tenant_prepared = true;
-	}
-	res = PQexecPrepared(c->pg, "saas_set_tenant", 1, vals, NULL, NULL, 0);
-	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		int rc = map_error(c, res, "saas_set_tenant");
-		PQclear(res);
-		return rc;
-	}
-	PQclear(res);
-	c->tenant_set = tenant_id != NULL;
+	if (tenant_id && !(copy = saas__strdup(tenant_id)))
+		return saas__enomem();
+	free(c->want_tenant);
+	c->want_tenant = copy;
 	return SAAS_OK;
 }
 
 static int pg_commit(void *conn)
 {
 	struct pg_conn *c = conn;
-	PGresult *res = PQexec(c->pg, "COMMIT");
+	PGresult *res;
 	int rc = SAAS_OK;
 
+	c->in_tx = false;
+	if (!c->begun) {
+		/* Nothing ran: nothing to commit, and nothing is sent. */
+		tx_forget(c);
+		return SAAS_OK;
+	}
+	if (c->failed)
+		return saas__err(SAAS_ESTORE, NULL,
+		                 "postgres: the transaction had failed and is rolled back: %s",
+		                 c->broken ? "the connection to the server was lost"
+		                           : "an earlier statement failed");
+	if (!c->write) {
+		/* READ ONLY at REPEATABLE READ: its COMMIT cannot fail in a way
+		 * that matters (it wrote nothing), so it is not waited for. */
+		if (!end_deferred(c, "COMMIT"))
+			c->broken = true; /* the pool drops it; what was read stands */
+		tx_forget(c);
+		return SAAS_OK;
+	}
+	res = PQexec(c->pg, "COMMIT");
+	round_trips++;
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		rc = map_error(c, res, "COMMIT");
-		if (c->broken)
+		if (c->broken) {
+			/* (saas__err cannot take the last message as an argument.) */
+			char msg[400];
+			snprintf(msg, sizeof msg, "%s", saas_error_message(saas_error_last()));
 			rc = saas__err(SAAS_ESTORE, NULL,
 			               "postgres: the connection was lost during COMMIT: the transaction "
 			               "may or may not have been applied (%s)",
-			               saas_error_message(saas_error_last()));
+			               msg);
+		}
 	} else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
 		/* COMMIT of a failed transaction rolls it back and says so. */
 		rc = saas__err(SAAS_ESTORE, NULL,
 		               "postgres: the transaction had failed and was rolled back");
 	}
 	PQclear(res);
+	if (rc)
+		c->failed = true;
+	else
+		tx_forget(c);
 	return rc;
 }
 
 static int pg_rollback(void *conn)
 {
 	struct pg_conn *c = conn;
+	int rc = SAAS_OK;
 
+	c->in_tx = false;
 	/* The store rolls back after a failure: keep that failure's message. */
 	if (c->broken)
 		return SAAS_ESTORE;
@@ -505,17 +918,28 @@ static int pg_rollback(void *conn)
 		                 "postgres: the connection to the server was lost (nothing was "
 		                 "committed)");
 	}
-	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
-		return SAAS_OK;
-	int rc = exec_simple(c, "ROLLBACK", "ROLLBACK");
-	if (rc)
+	/* Not begun (nothing ran): nothing is sent. Else ROLLBACK, not waited
+	 * for: whatever its answer, nothing of the transaction is committed. */
+	if (c->begun && !end_deferred(c, "ROLLBACK")) {
+		char msg[400];
+		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		c->broken = true;
+		rc = saas__err(SAAS_ESTORE, NULL, "postgres: sending ROLLBACK failed: %s", msg);
+	}
+	tx_forget(c);
 	return rc;
 }
 
 static int pg_exec_script(void *conn, const char *sql)
 {
-	return exec_simple(conn, sql, "script");
+	struct pg_conn *c = conn;
+	int rc = c->failed ? aborted(c) : run_batch(c, NULL);
+
+	if (!rc)
+		rc = exec_simple(c, sql, "script");
+	if (rc)
+		c->failed = true;
+	return rc;
 }
 
 /* ---- statements ---------------------------------------------------------------------- */
@@ -545,21 +969,8 @@ static int pg_prepare(void *conn, const saas_query *q, void **out)
 		s->row = -1;
 		c->stmts[q->slot] = s;
 	}
+	/* Prepared (Parse) with its first execution, in the same pipeline. */
 	s->sql = sql;
-	if (!s->prepared) {
-		char name[32];
-		snprintf(name, sizeof name, "saas_s%u_%u", s->slot, s->gen);
-		PGresult *res = PQprepare(c->pg, name, sql, 0, NULL);
-		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-			char what[96];
-			snprintf(what, sizeof what, "preparing '%s'", saas__q(sql));
-			int rc = map_error(c, res, what);
-			PQclear(res);
-			return rc;
-		}
-		PQclear(res);
-		s->prepared = true;
-	}
 	stmt_clear(s);
 	s->changes = 0;
 	*out = s;
@@ -609,31 +1020,9 @@ static int pg_step(void *stmt)
 	struct pg_conn *c = s->c;
 
 	if (!s->res) {
-		char name[32];
-		snprintf(name, sizeof name, "saas_s%u_%u", s->slot, s->gen);
-		s->res = PQexecPrepared(c->pg, name, s->nparams, (const char *const *)s->params, NULL,
-		                        NULL, 0);
-		ExecStatusType st = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
-		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-			const char *state = s->res ? PQresultErrorField(s->res, PG_DIAG_SQLSTATE) : NULL;
-			if (state && strcmp(state, "0A000") == 0) {
-				/* "cached plan must not change result type": a migration
-				 * changed a table under the prepared statement. This call
-				 * fails; the next one prepares it again under a new name
-				 * (the transaction is aborted, so no DEALLOCATE now). */
-				s->prepared = false;
-				s->gen++;
-			}
-			char what[96];
-			snprintf(what, sizeof what, "statement '%s'", saas__q(s->sql));
-			int rc = map_error(c, s->res, what);
-			PQclear(s->res);
-			s->res = NULL;
+		int rc = c->failed ? aborted(c) : run_batch(c, s);
+		if (rc)
 			return rc;
-		}
-		const char *n = PQcmdTuples(s->res);
-		s->changes = (n && *n) ? strtoll(n, NULL, 10) : 0;
-		s->row = -1;
 	}
 	if (s->row + 1 < PQntuples(s->res)) {
 		s->row++;
@@ -701,7 +1090,16 @@ static void pg_reset(void *stmt)
 
 static void *pg_native(void *conn)
 {
-	return ((struct pg_conn *)conn)->pg;
+	struct pg_conn *c = conn;
+
+	/* The application gets the connection inside the transaction: start it
+	 * on the server now, with its tenant. */
+	if (c->failed ? aborted(c) : run_batch(c, NULL))
+		return NULL;
+	/* It may change settings (the tenant among them): set the tenant again
+	 * before the library's next statement. */
+	c->tenant_unknown = true;
+	return c->pg;
 }
 
 const saas_driver saas__driver_postgres = {
