@@ -201,4 +201,17 @@ int saas__st_audit_append(int64_t *out_seq, saas_tx *tx, const struct saas__audi
 /* Count the events of the transaction's tenant (optionally with `action`). */
 int saas__st_audit_count(int64_t *out, saas_tx *tx, const char *action);
 
+#ifdef SAAS_HAVE_POSTGRES
+/* ---- PostgreSQL extension helpers (saas/postgres.h) --------------------------- */
+
+/* Put an application table under the tenant policy (migration 0003's
+ * saas_enable_tenant_policy); errors are prefixed with `fn`. */
+int saas__st_pg_enable_tenant_policy(saas_tx *tx, const char *table, const char *fn);
+/* Grant the application role what the library needs; *citus tells whether
+ * Citus was found and its setting applied. */
+int saas__st_pg_grant_app_role(saas_tx *tx, const char *role, bool *citus, const char *fn);
+/* The error saas__tx_native() left when it could not start the transaction. */
+int saas__pg_native_failed(const char *fn);
+#endif
+
 #endif

@@ -47,6 +47,7 @@
 
 #include "../../core/core.h"
 #include "../driver.h"
+#include "pg_internal.h"
 
 /* Type OIDs (server/catalog/pg_type_d.h, stable since forever). */
 #define PG_INT8OID 20
@@ -118,7 +119,7 @@ static void redact(char *msg, size_t size, const char *secret)
 
 /* Copy a libpq message into buf: trailing white space trimmed, new lines
  * (libpq adds DETAIL/HINT lines) folded into "; ". */
-static void fold_message(char *buf, size_t size, const char *msg)
+void saas__pg_fold_message(char *buf, size_t size, const char *msg)
 {
 	size_t k = 0;
 
@@ -261,7 +262,7 @@ static int pg_open(void **out, const struct saas_store_config *cfg)
 	opts = PQconninfoParse(cfg->target, &perr);
 	if (!opts) {
 		if (perr) {
-			fold_message(msg, sizeof msg, perr);
+			saas__pg_fold_message(msg, sizeof msg, perr);
 			redact(msg, sizeof msg, pw);
 			rc = saas__err(SAAS_EINVAL, "url", "postgres: invalid connection URL '%s': %s",
 			               safe, msg);
@@ -320,7 +321,7 @@ static int pg_open(void **out, const struct saas_store_config *cfg)
 		goto out;
 	}
 	if (PQstatus(c->pg) != CONNECTION_OK) {
-		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		redact(msg, sizeof msg, pw);
 		rc = saas__err(SAAS_ESTORE, NULL,
 		               "postgres: cannot connect to database '%s' on %s%s%s as '%s' (%s): %s",
@@ -380,7 +381,7 @@ static int pg_healthy(void *conn)
 	       PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF && conn_alive(c);
 }
 
-static bool is_connection_error(const char *state)
+bool saas__pg_is_connection_error(const char *state)
 {
 	/* 08: connection exception; 57P01..03: the server is shutting down or
 	 * restarting. */
@@ -403,15 +404,15 @@ static int map_error(struct pg_conn *c, const PGresult *res, const char *what)
 		char text[400];
 		snprintf(text, sizeof text, "%s%s%s", primary, hint ? " (hint: " : "",
 		         hint ? hint : "");
-		fold_message(msg, sizeof msg - 1, text);
+		saas__pg_fold_message(msg, sizeof msg - 1, text);
 		if (hint)
 			strcat(msg, ")");
 	} else {
-		fold_message(msg, sizeof msg, res && *PQresultErrorMessage(res)
+		saas__pg_fold_message(msg, sizeof msg, res && *PQresultErrorMessage(res)
 		                                  ? PQresultErrorMessage(res)
 		                                  : PQerrorMessage(c->pg));
 	}
-	if (PQstatus(c->pg) != CONNECTION_OK || is_connection_error(state)) {
+	if (PQstatus(c->pg) != CONNECTION_OK || saas__pg_is_connection_error(state)) {
 		c->broken = true;
 		return saas__err(SAAS_ESTORE, NULL,
 		                 "postgres: the connection to the server was lost during %s: %s", what,
@@ -671,7 +672,7 @@ static int batch_once(struct pg_conn *c, struct pg_stmt *s)
 		/* Only refused when the connection is not idle: not expected. */
 		char msg[400];
 		item_what(what, sizeof what, items[0], s);
-		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		c->broken = true;
 		c->failed = true;
 		return saas__err(SAAS_ESTORE, NULL, "postgres: cannot start a pipeline for %s: %s",
@@ -771,7 +772,7 @@ static int batch_once(struct pg_conn *c, struct pg_stmt *s)
 		/* Results out of step with what was sent: the connection cannot be
 		 * trusted any more. */
 		char msg[400];
-		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		c->broken = true;
 		if (!rc)
 			rc = saas__err(SAAS_ESTORE, NULL,
@@ -802,7 +803,7 @@ static int reconnect(struct pg_conn *c)
 	c->server_tenant = NULL;
 	c->begun = c->failed = c->tenant_unknown = c->end_pending = false;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
-		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		c->failed = true;
 		return saas__err(SAAS_ESTORE, NULL,
 		                 "postgres: the connection to the server was lost and reconnecting "
@@ -922,7 +923,7 @@ static int pg_rollback(void *conn)
 	 * for: whatever its answer, nothing of the transaction is committed. */
 	if (c->begun && !end_deferred(c, "ROLLBACK")) {
 		char msg[400];
-		fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		c->broken = true;
 		rc = saas__err(SAAS_ESTORE, NULL, "postgres: sending ROLLBACK failed: %s", msg);
 	}

@@ -1,13 +1,9 @@
 /*
  * The PostgreSQL extension header (saas/postgres.h): the application's own
  * tables under the tenant rules, a callback inside a tenant-scoped
- * transaction, and the application role's grants.
- *
- * The SQL that does the work lives in migration 0003 as functions taking
- * parameters (saas_enable_tenant_policy(regclass), saas_grant_app_role(text));
- * here they are called with the name bound as a parameter, on the
- * transaction's own connection (saas__tx_native), so that their SQLSTATE can
- * be mapped to precise codes. No name is ever spliced into SQL text.
+ * transaction, and the application role's grants. The SQL is in the store's
+ * typed operations (lib/store/postgres/ops_ext.c); this module only checks
+ * input, runs the transactions and audits.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,10 +12,10 @@
 
 #include "saas/postgres.h"
 #include "saas/tenant.h"
-#include "../../audit/audit.h"
-#include "../../core/core.h"
-#include "../../tenant/tenant_internal.h"
-#include "../store.h"
+#include "../audit/audit.h"
+#include "../core/core.h"
+#include "../tenant/tenant_internal.h"
+#include "../store/store.h"
 
 /* ---- shared checks --------------------------------------------------------------- */
 
@@ -62,126 +58,12 @@ static bool table_name_ok(const char *t)
 	return ident_ok(t, (size_t)(dot - t)) && ident_ok(dot + 1, strlen(dot + 1));
 }
 
-static bool is_connection_error(const char *state)
-{
-	return state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
-	                 strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0);
-}
-
-/* Copy `msg` into buf with new lines folded into "; " and trailing space cut. */
-static void fold(char *buf, size_t size, const char *msg)
-{
-	size_t k = 0;
-
-	if (!msg || !*msg)
-		msg = "unknown error";
-	for (const char *p = msg; *p && k + 3 < size; p++) {
-		if (*p == '\n') {
-			while (p[1] == '\n' || p[1] == ' ' || p[1] == '\t')
-				p++;
-			if (p[1]) {
-				buf[k++] = ';';
-				buf[k++] = ' ';
-			}
-		} else {
-			buf[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
-		}
-	}
-	while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
-		k--;
-	buf[k] = '\0';
-}
-
-/* Map a failed result of the helper functions to a code, the message naming
- * `fn` and carrying the server's message (and hint). `field` names the
- * argument a "not found" or "invalid" error is about. */
-static int map_failure(PGconn *pg, const PGresult *res, const char *fn, const char *field)
-{
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
-	char text[600], msg[400];
-
-	if (primary)
-		snprintf(text, sizeof text, "%s%s%s%s", primary, hint ? " (hint: " : "",
-		         hint ? hint : "", hint ? ")" : "");
-	else
-		snprintf(text, sizeof text, "%s",
-		         res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
-		                                           : PQerrorMessage(pg));
-	fold(msg, sizeof msg, text);
-
-	if (PQstatus(pg) != CONNECTION_OK || is_connection_error(state))
-		return saas__err(SAAS_ESTORE, NULL,
-		                 "%s: the connection to the server was lost (nothing was committed): %s",
-		                 fn, msg);
-	if (!res)
-		return saas__enomem();
-	if (!state)
-		return saas__err(SAAS_ESTORE, NULL, "%s: %s", fn, msg);
-	/* undefined_table, invalid_schema_name, undefined_object (a role) */
-	if (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0 ||
-	    strcmp(state, "42704") == 0)
-		return saas__err(SAAS_ENOTFOUND, field, "%s: %s", fn, msg);
-	/* undefined_column, datatype_mismatch, wrong_object_type,
-	 * object_not_in_prerequisite_state, invalid_parameter_value, invalid_name */
-	if (strcmp(state, "42703") == 0 || strcmp(state, "42804") == 0 ||
-	    strcmp(state, "42809") == 0 || strcmp(state, "55000") == 0 ||
-	    strcmp(state, "22023") == 0 || strcmp(state, "42602") == 0)
-		return saas__err(SAAS_EINVAL, field, "%s: %s", fn, msg);
-	if (strcmp(state, "42501") == 0)
-		return saas__err(SAAS_EDENIED, NULL,
-		                 "%s: %s (run it as the role that owns the schema and its tables)", fn,
-		                 msg);
-	if (strcmp(state, "55P03") == 0)
-		return saas__err(SAAS_ESTORE, NULL, "%s: the table is locked (%s)", fn, msg);
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
-		return saas__err(SAAS_ECONFLICT, NULL,
-		                 "%s: a concurrent transaction conflicted; retry (%s)", fn, msg);
-	if (strcmp(state, "53200") == 0)
-		return saas__enomem();
-	return saas__err(SAAS_ESTORE, NULL, "%s: %s (SQLSTATE %s)", fn, msg, state);
-}
-
-/* The code of the error saas__tx_native() set when it could not start the
- * transaction on the server. */
-static int native_failed(const char *fn)
-{
-	int code = saas_error_code(saas_error_last());
-
-	return code < 0 ? code
-	                : saas__err(SAAS_ESTORE, NULL, "%s: the transaction could not be started", fn);
-}
-
-/* Run `sql` with one text parameter on the transaction's connection; on
- * success *out holds the result (free with PQclear). */
-static int call_helper(PGresult **out, saas_tx *tx, const char *sql, const char *param,
-                       const char *fn, const char *field)
-{
-	PGconn *pg = saas__tx_native(tx);
-	const char *vals[1] = {param};
-	PGresult *res;
-
-	*out = NULL;
-	if (!pg)
-		return native_failed(fn);
-	res = PQexecParams(pg, sql, 1, NULL, vals, NULL, NULL, 0);
-	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		int rc = map_failure(pg, res, fn, field);
-		PQclear(res);
-		return rc;
-	}
-	*out = res;
-	return SAAS_OK;
-}
-
 /* ---- saas_pg_enable_tenant_policy ----------------------------------------------- */
 
 int saas_pg_enable_tenant_policy(saas_ctx *ctx, const char *table)
 {
 	static const char fn[] = "saas_pg_enable_tenant_policy";
 	int64_t t0 = saas__mono_ns();
-	PGresult *res = NULL;
 	saas_tx *tx;
 	int rc;
 
@@ -197,9 +79,8 @@ int saas_pg_enable_tenant_policy(saas_ctx *ctx, const char *table)
 	rc = saas__tx_begin(&tx, ctx, NULL, true);
 	if (rc)
 		goto done;
-	rc = call_helper(&res, tx, "SELECT saas_enable_tenant_policy(CAST($1 AS regclass))", table,
-	                 fn, "table");
-	PQclear(res);
+	if (!rc)
+		rc = saas__st_pg_enable_tenant_policy(tx, table, fn);
 	rc = saas__tx_finish(tx, rc);
 	if (!rc)
 		saas__log(ctx, SAAS_LOG_INFO, "tenant policy enabled", json_pack("{s:s}", "table", table));
@@ -239,7 +120,7 @@ int saas_pg_with_tenant(saas_ctx *ctx, const saas_scope *scope, saas_pg_fn fn, v
 	/* The transaction started on the server, with the tenant set. */
 	pg = saas__tx_native(tx);
 	if (!pg) {
-		rc = native_failed(name);
+		rc = saas__pg_native_failed(name);
 		saas__tx_rollback(tx);
 		goto done;
 	}
@@ -322,7 +203,6 @@ int saas_pg_grant_app_role(saas_ctx *ctx, const saas_scope *scope, const char *r
 {
 	static const char fn[] = "saas_pg_grant_app_role";
 	int64_t t0 = saas__mono_ns();
-	PGresult *res = NULL;
 	bool citus = false;
 	saas_tx *tx;
 	int rc;
@@ -338,13 +218,11 @@ int saas_pg_grant_app_role(saas_ctx *ctx, const saas_scope *scope, const char *r
 	rc = saas__tx_begin(&tx, ctx, NULL, true);
 	if (rc)
 		goto done;
-	rc = call_helper(&res, tx, "SELECT saas_grant_app_role($1)", role, fn, "role");
+	rc = saas__st_pg_grant_app_role(tx, role, &citus, fn);
 	if (!rc) {
-		citus = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 		rc = saas__audit_append_system(tx, scope, "store.app_role_granted", "role", role,
 		                               json_pack("{s:s,s:b}", "role", role, "citus", citus));
 	}
-	PQclear(res);
 	rc = saas__tx_finish(tx, rc);
 	if (!rc)
 		saas__log(ctx, SAAS_LOG_INFO, "application role granted",
