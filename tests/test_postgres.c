@@ -787,6 +787,74 @@ START_TEST(concurrent_appends_to_one_stream)
 }
 END_TEST
 
+/* Several processes migrating one empty schema at once: each migration is
+ * applied exactly once and every caller succeeds. The schema is a fresh one
+ * (search_path in the URL), created and dropped as the owner. */
+struct migrator {
+	char url[600];
+	int applied;
+	int rc;
+};
+
+static void *migrate_thread(void *arg)
+{
+	struct migrator *m = arg;
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *c;
+
+	o.auto_migrate = SAAS_MIGRATE_DEFER;
+	m->rc = saas_ctx_open(&c, m->url, &o);
+	if (!m->rc) {
+		m->rc = saas_store_migrate(c, &m->applied);
+		saas_ctx_free(c);
+	}
+	return NULL;
+}
+
+static void owner_script(const char *sql)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *c;
+	saas_tx *tx;
+
+	o.auto_migrate = SAAS_MIGRATE_DEFER;
+	ck_ok(saas_ctx_open(&c, getenv("SAAS_TEST_POSTGRES_OWNER_URL"), &o));
+	ck_ok(saas__tx_begin(&tx, c, NULL, true));
+	ck_ok(saas__tx_finish(tx, saas__store_exec_script(tx, sql)));
+	saas_ctx_free(c);
+}
+
+START_TEST(concurrent_migrations_apply_each_once)
+{
+	const char *owner_url = getenv("SAAS_TEST_POSTGRES_OWNER_URL");
+	struct migrator m[4];
+	pthread_t th[4];
+	int total = 0, lib = 0, db = 0;
+
+	ck_assert_ptr_nonnull(owner_url);
+	owner_script("DROP SCHEMA IF EXISTS saas_migrate_race CASCADE; "
+	             "CREATE SCHEMA saas_migrate_race");
+	for (int i = 0; i < 4; i++) {
+		snprintf(m[i].url, sizeof m[i].url, "%s%soptions=-csearch_path%%3Dsaas_migrate_race",
+		         owner_url, strchr(owner_url, '?') ? "&" : "?");
+		m[i].applied = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, migrate_thread, &m[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_msg(m[i].rc == SAAS_OK, "migrator %d: %s", i, saas_code_name(m[i].rc));
+		total += m[i].applied;
+	}
+	saas_ctx *c;
+	ck_ok(saas_ctx_open(&c, m[0].url, NULL));
+	ck_ok(saas_store_schema_version(c, &db, &lib));
+	saas_ctx_free(c);
+	ck_assert_int_eq(db, lib);
+	ck_assert_int_eq(total, lib);
+	owner_script("DROP SCHEMA saas_migrate_race CASCADE");
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("postgres");
@@ -811,6 +879,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, a_connection_lost_before_the_first_statement_is_replaced);
 	tcase_add_test(tc, the_last_owner_rule_holds_under_concurrency);
 	tcase_add_test(tc, concurrent_appends_to_one_stream);
+	tcase_add_test(tc, concurrent_migrations_apply_each_once);
 	suite_add_tcase(s, tc);
 	return th_run(s);
 }

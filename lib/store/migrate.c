@@ -19,6 +19,24 @@ static saas_query q_exists = {0,
 	"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'saas_schema_migrations'",
 	NULL};
 
+/* Migrations from several processes at once take turns: on PostgreSQL a
+ * transaction-scoped advisory lock (key: "libsaas migrate" as a number); SQLite
+ * write transactions are serialised already. */
+static saas_query q_lock = {0, "SELECT 1", NULL,
+	"SELECT pg_advisory_xact_lock(7021223985413252453)"};
+
+/* Begin a write transaction holding the migration lock. */
+static int begin_locked(saas_tx **tx, saas_ctx *ctx)
+{
+	int rc = saas__tx_begin(tx, ctx, NULL, true);
+
+	if (!rc && (rc = saas__q_exec(*tx, &q_lock, NULL, ""))) {
+		saas__tx_rollback(*tx);
+		*tx = NULL;
+	}
+	return rc;
+}
+
 static int read_int(int64_t *out, saas_tx *tx, saas_query *q, const char *fmt, int64_t arg)
 {
 	saas_stmt *st;
@@ -65,30 +83,27 @@ static int apply_one(saas_ctx *ctx, const struct saas__migration *m, int *applie
 	int64_t has = 0;
 	int rc;
 
-	rc = saas__tx_begin(&tx, ctx, NULL, true);
+	rc = begin_locked(&tx, ctx);
 	if (rc)
 		return rc;
 	rc = read_int(&has, tx, &q_has, "i", m->version);
-	if (!rc && !has) {
-		if (m->sql)
-			rc = saas__store_exec_script(tx, m->sql);
-		if (!rc && extra)
-			rc = saas__store_exec_script(tx, extra);
-		if (!rc)
-			rc = saas__q_exec(tx, &q_record, NULL, "isi", (int64_t)m->version, m->name,
-			                  saas__now(ctx));
-		if (rc) {
-			saas__err(saas_error_code(saas_error_last()), NULL, "migration %d (%s) failed: %s",
-			          m->version, m->name, saas_error_message(saas_error_last()));
-			saas__tx_rollback(tx);
-			return rc;
-		}
-		rc = saas__tx_commit(tx);
-		if (!rc)
-			(*applied)++;
+	if (rc || has) {
+		saas__tx_rollback(tx); /* applied already, by us or by another process */
 		return rc;
 	}
-	saas__tx_rollback(tx);
+	if (m->sql)
+		rc = saas__store_exec_script(tx, m->sql);
+	if (!rc && extra)
+		rc = saas__store_exec_script(tx, extra);
+	if (!rc)
+		rc = saas__q_exec(tx, &q_record, NULL, "isi", (int64_t)m->version, m->name,
+		                  saas__now(ctx));
+	if (rc)
+		saas__err(rc, NULL, "migration %d (%s) failed: %s", m->version, m->name,
+		          saas_error_message(saas_error_last()));
+	rc = saas__tx_finish(tx, rc);
+	if (!rc)
+		(*applied)++;
 	return rc;
 }
 
@@ -109,11 +124,10 @@ int saas__store_migrate(saas_ctx *ctx, int *applied)
 		*applied = 0;
 	if (db == saas__migration_count)
 		return SAAS_OK; /* up to date: no DDL, so a role that may not create tables can ask */
-	rc = saas__tx_begin(&tx, ctx, NULL, true);
+	rc = begin_locked(&tx, ctx);
 	if (rc)
 		return rc;
-	rc = saas__q_exec(tx, &q_create_table, NULL, "");
-	rc = rc ? (saas__tx_rollback(tx), rc) : saas__tx_commit(tx);
+	rc = saas__tx_finish(tx, saas__q_exec(tx, &q_create_table, NULL, ""));
 	for (int i = 0; !rc && i < saas__migration_count; i++)
 		rc = apply_one(ctx, &saas__migrations[i], &n);
 	if (applied)
