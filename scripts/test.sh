@@ -2,6 +2,7 @@
 # Install what libsaas needs, then build it twice and run every test in each:
 #   build-ci    warnings are errors
 #   build-asan  the same, under AddressSanitizer and UndefinedBehaviorSanitizer
+# and, in build-ci, the Check suites once more under valgrind.
 # The second command of the README's Quick start; .ci/run calls it.
 # The PostgreSQL suites run on a throwaway server (scripts/pg-test-server.sh)
 # started here, unless SAAS_TEST_POSTGRES_URL already names one.
@@ -24,8 +25,9 @@ summary() {
 import json, os, sys
 failures, dirs = int(sys.argv[1]), sys.argv[2:]
 passed = failed = skipped = 0
-for d in dirs:
-    path = os.path.join(d, 'meson-logs', 'testlog.json')
+logs = [os.path.join(d, 'meson-logs', name) for d in dirs
+        for name in ('testlog.json', 'valgrind.json')]
+for path in logs:
     if not os.path.exists(path):
         continue
     with open(path, encoding='utf-8') as fh:
@@ -76,6 +78,14 @@ fi
 status=0
 setup_and_test build-ci || status=$?
 [ "$status" -eq 2 ] && exit 1
+# The Check suites once more under valgrind (memcheck, leaks included), in
+# the same build; logged as meson-logs/valgrind.json. CK_FORK=no keeps each
+# suite in one process so that valgrind sees every test.
+echo "== build-ci: unit and conformance suites under valgrind"
+CK_FORK=no meson test -C build-ci --suite unit --suite conformance --logbase valgrind \
+	--print-errorlogs --timeout-multiplier 5 \
+	--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes --trace-children-skip=/usr/*,/bin/*' ||
+	status=1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	setup_and_test build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=$?
 [ "$status" -eq 0 ] || exit 1
