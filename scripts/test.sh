@@ -25,8 +25,9 @@ summary() {
 import json, os, sys
 failures, dirs = int(sys.argv[1]), sys.argv[2:]
 passed = failed = skipped = 0
-logs = [os.path.join(d, 'meson-logs', name) for d in dirs
-        for name in ('testlog.json', 'valgrind.json')]
+import glob
+# testlog.json, and valgrind-valgrind.json (meson adds the wrapper's name)
+logs = [p for d in dirs for p in sorted(glob.glob(os.path.join(d, 'meson-logs', '*.json')))]
 for path in logs:
     if not os.path.exists(path):
         continue
@@ -79,8 +80,9 @@ status=0
 setup_and_test build-ci || status=$?
 [ "$status" -eq 2 ] && exit 1
 # The Check suites once more under valgrind (memcheck, leaks included), in
-# the same build; logged as meson-logs/valgrind.json. CK_FORK=no keeps each
-# suite in one process so that valgrind sees every test.
+# the same build; logged under meson-logs/valgrind-*. CK_FORK=no keeps each
+# suite in one process so that valgrind sees every test. (meson names the
+# log after the wrapper too: valgrind-valgrind.json.)
 echo "== build-ci: unit and conformance suites under valgrind"
 CK_FORK=no meson test -C build-ci --suite unit --suite conformance --logbase valgrind \
 	--print-errorlogs --timeout-multiplier 5 \

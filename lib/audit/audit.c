@@ -25,7 +25,8 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 	saas_ctx *ctx = saas__tx_ctx(tx);
 	struct saas__audit_row e = {0};
 	char *id = NULL, *meta = NULL;
-	int64_t seq;
+	char prev[65], hash[65];
+	int64_t last;
 	int rc;
 
 	if (!saas__tx_tenant(tx)) {
@@ -50,7 +51,17 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 	e.ip = scope->ip;
 	e.user_agent = scope->user_agent;
 	e.metadata = meta;
-	rc = saas__st_audit_append(&seq, tx, &e);
+	/* Chain onto the tail, holding the stream until the transaction ends. */
+	rc = saas__st_audit_tail(&last, prev, tx);
+	if (rc)
+		goto out;
+	e.seq = last + 1;
+	e.format = SAAS__AUDIT_FORMAT;
+	e.prev_hash = prev;
+	e.hash = hash;
+	rc = saas__audit_hash(hash, saas__tx_tenant(tx), &e);
+	if (!rc)
+		rc = saas__st_audit_insert(tx, &e);
 out:
 	free(id);
 	free(meta);

@@ -28,6 +28,14 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 int saas__audit_append_system(saas_tx *tx, const saas_scope *scope, const char *action,
                               const char *target_type, const char *target_id, json_t *metadata);
 
+/* The canonical encoding this library writes (docs/audit.md). */
+#define SAAS__AUDIT_FORMAT 1
+
+/* The chained hash of `e` (whose seq, format and prev_hash are set) in the
+ * stream of `tenant_id`, as 64 hex characters. SAAS_EINVAL for an unknown
+ * format or a malformed prev_hash. */
+int saas__audit_hash(char out_hex[65], const char *tenant_id, const struct saas__audit_row *e);
+
 /* The name of an actor type as stored ("user", "apikey", "system", "support"). */
 const char *saas__actor_type_name(int actor_type);
 

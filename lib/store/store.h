@@ -63,8 +63,12 @@ struct saas_invitation {
 	int64_t read_at;     /* when it was read: decides "expired" */
 };
 
-/* An audit event as the foundation stores it (the audit module will extend it). */
+/* An audit event as stored (strings borrowed). */
 struct saas__audit_row {
+	int64_t seq;
+	int format;             /* version of the canonical encoding */
+	const char *prev_hash;  /* 64 hex */
+	const char *hash;       /* 64 hex */
 	const char *id;
 	int64_t occurred_at;
 	const char *actor_type;
@@ -196,8 +200,12 @@ int saas__st_invitation_mark_revoked(int64_t *changed, saas_tx *tx, const char *
 
 /* ---- audit events (tenant-scoped) --------------------------------------------- */
 
-/* Append to the transaction's tenant's stream with the next sequence number. */
-int saas__st_audit_append(int64_t *out_seq, saas_tx *tx, const struct saas__audit_row *e);
+/* Take the transaction's tenant's stream for appending (other appenders wait
+ * until this transaction ends) and read its tail: the last sequence number (0
+ * for an empty stream) and its hash (64 zeros for an empty stream). */
+int saas__st_audit_tail(int64_t *out_seq, char out_hash[65], saas_tx *tx);
+/* Insert an event, chained by the caller, into the transaction's tenant's stream. */
+int saas__st_audit_insert(saas_tx *tx, const struct saas__audit_row *e);
 /* Count the events of the transaction's tenant (optionally with `action`). */
 int saas__st_audit_count(int64_t *out, saas_tx *tx, const char *action);
 

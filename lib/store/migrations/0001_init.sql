@@ -64,6 +64,10 @@ CREATE TABLE invitations (
     UNIQUE (tenant_id, token_hash)
 );
 
+-- The audit log: one append-only stream per tenant, numbered 1, 2, 3… without
+-- gaps and chained: hash = BLAKE2b-256(prev_hash || canonical encoding of the
+-- event, format `format`); docs/audit.md defines the encoding. Hashes are 64
+-- lower-case hex characters; the first event's prev_hash is 64 zeros.
 CREATE TABLE audit_events (
     tenant_id   TEXT NOT NULL,
     seq         BIGINT NOT NULL,
@@ -78,6 +82,9 @@ CREATE TABLE audit_events (
     ip          TEXT,
     user_agent  TEXT,
     metadata    TEXT NOT NULL DEFAULT '{}',
+    format      INTEGER NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL,
     PRIMARY KEY (tenant_id, seq),
     UNIQUE (tenant_id, id)
 );
