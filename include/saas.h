@@ -15,5 +15,6 @@
 #include "saas/store.h"
 #include "saas/tenant.h"
 #include "saas/identity.h"
+#include "saas/audit.h"
 
 #endif

@@ -97,8 +97,9 @@ static saas_query q_delete_of[] = {
 };
 #define NTABLES 4
 static saas_query q_insert_event = SAAS_QUERY(
-	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action)"
-	" VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged')");
+	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action,"
+	" format, prev_hash, hash) VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged', 1,"
+	" 'forged', 'forged')");
 static saas_query q_insert_member = SAAS_QUERY(
 	"INSERT INTO memberships (tenant_id, id, user_id, created_at, updated_at)"
 	" VALUES ($1, 'mem_x', $2, 0, 0)");

@@ -208,6 +208,28 @@ int saas__st_audit_tail(int64_t *out_seq, char out_hash[65], saas_tx *tx);
 int saas__st_audit_insert(saas_tx *tx, const struct saas__audit_row *e);
 /* Count the events of the transaction's tenant (optionally with `action`). */
 int saas__st_audit_count(int64_t *out, saas_tx *tx, const char *action);
+/* Verification's read (lib/store/ops_audit_verify.c): the events of the
+ * transaction's tenant with seq > after_seq, in seq order, at most `limit` of
+ * them, each passed to `fn` (its strings valid only during the call). `fn`
+ * returns 0 to go on, 1 to stop early (the scan then returns SAAS_OK), or a
+ * negative SAAS_E* code, which the scan returns. *out_rows (may be NULL) gets
+ * the number of rows passed to `fn`. */
+int saas__st_audit_scan(size_t *out_rows, saas_tx *tx, int64_t after_seq, unsigned limit,
+                        int (*fn)(const struct saas__audit_row *row, void *payload),
+                        void *payload);
+/* Queries (lib/store/ops_audit_query.c). `f` is a saas_audit_filter already
+ * checked by the caller (NULL: every event); 0 and NULL criteria match
+ * anything. saas__st_audit_query passes the matching events of the
+ * transaction's tenant with seq > after_seq, in seq order, at most `limit`,
+ * to `fn` (strings valid only during the call; a non-zero return stops the
+ * read and is returned when negative). */
+struct saas_audit_filter;
+int saas__st_audit_query(saas_tx *tx, const struct saas_audit_filter *f, int64_t after_seq,
+                         unsigned limit,
+                         int (*fn)(const struct saas__audit_row *row, void *payload),
+                         void *payload);
+/* How many events of the transaction's tenant match `f`. */
+int saas__st_audit_query_count(int64_t *out, saas_tx *tx, const struct saas_audit_filter *f);
 
 #ifdef SAAS_HAVE_POSTGRES
 /* ---- PostgreSQL extension helpers (saas/postgres.h) --------------------------- */

@@ -414,6 +414,80 @@ check "the audit log records the --actor name" json_true "any(e.get('actor_id') 
 check "the default actor is saasctl" json_true "any(e.get('actor_id') == 'saasctl' for e in d['tables'].get('audit_events', []))"
 expect_refused "an invalid actor name" SAAS_EINVAL --actor "two words" tenant list
 
+# ---- audit ------------------------------------------------------------------------
+
+# A database of its own, so that the events are known exactly.
+AUD="sqlite:$tmp/audit.db"
+run --db "$AUD" tenant create --slug shop --name Shop
+SHOP=$OUT
+run --db "$AUD" user create --email carol@example.com
+CAROL=$OUT
+run --db "$AUD" member add --tenant shop --user carol@example.com --role owner
+run --db "$AUD" --actor ops-bot tenant suspend shop --reason unpaid
+run --db "$AUD" --actor ops-bot tenant reactivate shop
+run --db "$AUD" invite create --tenant shop --email dave@example.com --role member
+
+run audit --help
+check "audit --help lists list and verify with their options" eval 'rc_is 0 && out_has "audit list --tenant T" && out_has "--since TIME" && out_has "--until TIME" && out_has "--action PREFIX" && out_has "audit verify --tenant T"'
+run --help
+check "--help lists the audit verbs" eval 'out_has "audit list" && out_has "audit verify"'
+
+run --db "$AUD" audit list --tenant shop
+check "audit list: one line per event, oldest first" eval 'rc_is 0 && err_empty && out_lines 5'
+check "audit list: seq, time, actor, action, target" out_matches "^1  2[0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z  system:saasctl  tenant\.created  tenant:$SHOP"
+check "audit list: every mutation is there" eval 'out_has "member.added" && out_has "tenant.suspended" && out_has "tenant.reactivated" && out_has "invitation.created"'
+run --db "$AUD" audit list --tenant "$SHOP"
+check "audit list --tenant takes an id too" eval 'rc_is 0 && out_lines 5'
+run --db "$AUD" audit list --tenant shop --action tenant.
+check "audit list --action PREFIX" eval 'rc_is 0 && out_lines 3 && ! out_has "member.added"'
+run --db "$AUD" audit list --tenant shop --action tenant_
+check "--action is a literal prefix ('_' is no wildcard)" eval 'rc_is 0 && out_empty'
+run --db "$AUD" audit list --tenant shop --actor-id ops-bot
+check "audit list --actor-id ID" eval 'rc_is 0 && out_lines 2 && out_has "system:ops-bot  tenant.suspended"'
+run --db "$AUD" audit list --tenant shop --target-type member
+check "audit list --target-type" eval 'rc_is 0 && out_lines 1 && out_has "member.added"'
+run --db "$AUD" audit list --tenant shop --target-type tenant --target-id "$SHOP" --actor-id saasctl
+check "audit list with filters combined" eval 'rc_is 0 && out_lines 1 && out_has "tenant.created"'
+run --db "$AUD" audit list --tenant shop --since 2000-01-01T00:00:00Z --until 2999-01-01T00:00:00Z
+check "audit list --since/--until in RFC 3339" eval 'rc_is 0 && out_lines 5'
+run --db "$AUD" audit list --tenant shop --since 2999-01-01T00:00:00+02:00
+check "audit list --since in the future selects nothing" eval 'rc_is 0 && out_empty'
+run --db "$AUD" audit list --tenant shop --until 946684800000
+check "audit list --until in milliseconds" eval 'rc_is 0 && out_empty'
+run --db "$AUD" audit list --tenant shop --limit 2
+check "audit list --limit: one page, the next cursor on stderr" eval 'rc_is 0 && out_lines 2 && err_has "next cursor: 2"'
+run --db "$AUD" audit list --tenant shop --limit 2 --cursor 2
+check "audit list --cursor: the next page" eval 'rc_is 0 && out_lines 2 && out_matches "^3  " && err_has "next cursor: 4"'
+run --db "$AUD" audit list --tenant shop --limit 2 --cursor 4
+check "audit list: the last page has no cursor" eval 'rc_is 0 && out_lines 1 && out_matches "^5  " && err_empty'
+run --db "$AUD" --json audit list --tenant shop
+check "audit list --json parses" eval 'rc_is 0 && json_ok'
+check "audit list --json: items and next_cursor" json_true "len(d['items']) == 5 and d['next_cursor'] is None"
+check "audit list --json: the documented event fields" json_true "all(set(e) >= {'seq','id','tenant_id','occurred_at','actor','action','target','context','metadata','format','prev_hash','hash'} for e in d['items'])"
+check "audit list --json: a chain of hashes" json_true "all(d['items'][i+1]['prev_hash'] == d['items'][i]['hash'] for i in range(4)) and d['items'][0]['prev_hash'] == '0'*64"
+check "audit list --json: metadata is an object" json_true "d['items'][2]['metadata'] == {'reason': 'unpaid', 'status': 'suspended'}"
+run --db "$AUD" --json audit list --tenant shop --limit 1
+check "audit list --json --limit: next_cursor" json_true "len(d['items']) == 1 and d['next_cursor'] == '1'"
+run --db "$AUD" audit list --tenant system
+check "audit list --tenant system: the deployment's stream" eval 'rc_is 0 && out_lines 2 && out_has "tenant.created  tenant:$SHOP" && out_has "user.created  user:$CAROL"'
+run --db "$AUD" audit verify --tenant shop
+check "audit verify on an intact log exits 0" eval 'rc_is 0 && err_empty && out_has "intact"'
+run --db "$AUD" --json audit verify --tenant shop
+check "audit verify --json" json_true "d['ok'] is True and d['damage'] == 'ok' and d['first_bad_seq'] == 0 and d['events'] == 5 and d['last_seq'] == 5 and len(d['last_hash']) == 64"
+run --db "$AUD" audit verify --tenant system
+check "audit verify --tenant system" eval 'rc_is 0 && out_has "intact"'
+expect_usage "audit list --since that is not a time" --db "$AUD" audit list --tenant shop --since yesterday
+check "the bad time is named" err_has "yesterday"
+expect_usage "audit list --until with a bad date" --db "$AUD" audit list --tenant shop --until 2026-02-30T00:00:00Z
+expect_usage "audit list without --tenant" --db "$AUD" audit list
+expect_usage "audit verify without --tenant" --db "$AUD" audit verify
+expect_usage "audit list --limit that is not a number" --db "$AUD" audit list --tenant shop --limit many
+expect_refused "audit list --since after --until" SAAS_EINVAL --db "$AUD" audit list --tenant shop --since 2026-06-01T00:00:00Z --until 2026-01-01T00:00:00Z
+expect_refused "audit list with a bad cursor" SAAS_EINVAL --db "$AUD" audit list --tenant shop --cursor abc
+expect_refused "audit list --limit 0" SAAS_EINVAL --db "$AUD" audit list --tenant shop --limit 0
+expect_refused "audit list on an unknown tenant" SAAS_ENOTFOUND --db "$AUD" audit list --tenant nosuch
+expect_refused "audit verify on an unknown tenant" SAAS_ENOTFOUND --db "$AUD" audit verify --tenant nosuch
+
 # ---- the storage URL --------------------------------------------------------------
 
 run --db "sqlite:$tmp/other.db" tenant list

@@ -4,7 +4,7 @@
  *   saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]
  *
  * This file holds the command tables, the help, the argument parser and
- * main(); the commands live in cmd_tenant.c and cmd_identity.c.
+ * main(); the commands live in cmd_tenant.c, cmd_identity.c and cmd_audit.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +122,33 @@ static const struct sc_verb invite_verbs[] = {
 	  {0}}},
 };
 
+static const struct sc_verb audit_verbs[] = {
+	{"list", NULL, 0,
+	 "List a tenant's audit events, oldest first: seq, time, actor, action, target.",
+	 sc_cmd_audit_list,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
+	   NULL},
+	  {"action", "PREFIX", 0, "only actions starting with PREFIX ('member.', 'tenant.created')",
+	   NULL},
+	  {"actor-id", "ID", 0, "only events by this actor id (a user id, a key id, a name)",
+	   NULL},
+	  {"target-type", "X", 0, "only events on this kind of target (tenant, user, member, ...)",
+	   NULL},
+	  {"target-id", "Y", 0, "only events on the target with this id", NULL},
+	  {"since", "TIME", 0, "at or after TIME: RFC 3339 (2026-01-01T00:00:00Z) or ms", NULL},
+	  {"until", "TIME", 0, "before TIME: RFC 3339 or milliseconds since the epoch", NULL},
+	  {"limit", "N", SC_COUNT,
+	   "one page of at most N (1-1000); the next cursor goes to stderr", NULL},
+	  {"cursor", "C", 0, "start after the page that returned cursor C", NULL},
+	  {0}}},
+	{"verify", NULL, 0,
+	 "Recompute a tenant's hash chain; exit 0 when intact, 1 naming the first damage.",
+	 sc_cmd_audit_verify,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
+	   NULL},
+	  {0}}},
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct sc_noun sc_nouns[] = {
@@ -132,6 +159,8 @@ const struct sc_noun sc_nouns[] = {
 	{"member", "memberships of users in tenants, with roles", member_verbs,
 	 COUNT(member_verbs), 0},
 	{"invite", "invitations into a tenant", invite_verbs, COUNT(invite_verbs), 0},
+	{"audit", "the audit log: list events, verify the hash chain", audit_verbs,
+	 COUNT(audit_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -151,6 +180,8 @@ static const char tail_help[] =
 	"Arguments:\n"
 	"  T               a tenant: its id (ten_...) or its slug\n"
 	"  U               a user: its id (usr_...) or its email (any case)\n"
+	"  TIME            RFC 3339 (2026-01-01T00:00:00Z, 2026-01-01T01:00:00.5+01:00)\n"
+	"                  or milliseconds since the epoch\n"
 	"\n"
 	"Storage URLs:\n"
 	"  memory:                  a private in-memory database, gone when saasctl exits\n"
@@ -224,7 +255,8 @@ static void print_verb_help(FILE *f, const struct sc_noun *noun, const struct sc
 static void print_main_help(FILE *f)
 {
 	fprintf(f,
-	        "saasctl - operate a libsaas deployment: tenants, users, memberships, invitations\n"
+	        "saasctl - operate a libsaas deployment: tenants, users, memberships, invitations,\n"
+	        "          the audit log\n"
 	        "\n"
 	        "Usage: saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]\n"
 	        "       saasctl help [NOUN [VERB]]  |  saasctl NOUN --help  |  saasctl --version\n"

@@ -1,8 +1,8 @@
 /*
  * saasctl: the command-line tool of libsaas. Private to the tool.
  *
- * saasctl.c parses the command line, prints help and dispatches; cmd_tenant.c
- * and cmd_identity.c hold the commands; util.c the helpers they share
+ * saasctl.c parses the command line, prints help and dispatches; cmd_tenant.c,
+ * cmd_identity.c and cmd_audit.c hold the commands; util.c the helpers they share
  * (errors, argument lookup, resolving tenants and users, output).
  */
 #ifndef SAASCTL_H
@@ -24,7 +24,7 @@
 #define SC_COUNT 4u    /* the value is a whole number, 0 or more */
 #define SC_POSITIVE 8u /* the value is a whole number, 1 or more */
 
-#define SC_MAX_OPTS 6
+#define SC_MAX_OPTS 10
 #define SC_MAX_POS 2
 
 /* One option of a verb. Every verb option takes a value. */
@@ -103,6 +103,8 @@ int sc_cmd_member_set_roles(struct sc *sc, const struct sc_args *a);
 int sc_cmd_invite_create(struct sc *sc, const struct sc_args *a);
 int sc_cmd_invite_accept(struct sc *sc, const struct sc_args *a);
 int sc_cmd_invite_revoke(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_list(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a);
 
 /* ---- util.c ---------------------------------------------------------------- */
 
