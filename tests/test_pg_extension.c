@@ -512,7 +512,7 @@ static long long has_priv(const char *fn, const char *object, const char *priv)
 START_TEST(the_app_role_gets_what_it_needs)
 {
 	static const char *const tables[] = {"tenants", "users", "memberships", "member_roles",
-	                                     "invitations", "audit_events"};
+	                                     "invitations", "audit_events", "audit_checkpoints"};
 	char buf[1024];
 	saas_tx *tx;
 	int64_t n = 0;

@@ -27,7 +27,9 @@ typedef enum saas_audit_damage {
 	SAAS_AUDIT_CHANGED = 1,      /**< an event's content no longer matches its hash */
 	SAAS_AUDIT_MISSING = 2,      /**< a sequence number is missing (an event was deleted) */
 	SAAS_AUDIT_OUT_OF_ORDER = 3, /**< events were moved: an event's hash is right for another place */
-	SAAS_AUDIT_BROKEN_LINK = 4   /**< an event does not chain to the one before it */
+	SAAS_AUDIT_BROKEN_LINK = 4,  /**< an event does not chain to the one before it */
+	SAAS_AUDIT_CUT = 5,          /**< the stream ends before the event a signed checkpoint holds */
+	SAAS_AUDIT_BAD_SIGNATURE = 6 /**< a checkpoint's signature does not verify, or its key is not trusted */
 } saas_audit_damage;
 
 /** The result of saas_audit_verify(). Opaque; free with saas_audit_report_free(). */
@@ -56,6 +58,16 @@ typedef struct saas_audit_page saas_audit_page;
  * for event 1), else `SAAS_AUDIT_BROKEN_LINK` (an event edited and re-hashed
  * breaks the link of the next one).
  *
+ * Then, if the chain is intact, each signed checkpoint of the stream (see
+ * saas_audit_checkpoint()), in sequence order: its signature must verify with
+ * the public key of its key id, the context's own key or one given to
+ * saas_audit_trust_key() (else `SAAS_AUDIT_BAD_SIGNATURE` at its seq: a
+ * forged or altered checkpoint, or a key not trusted); its event must exist
+ * (else `SAAS_AUDIT_CUT` at the stream's last seq + 1: events were deleted
+ * from the end) and have the signed hash (else `SAAS_AUDIT_CHANGED` at its
+ * seq: the stream was rewritten and re-chained). A stream without a
+ * checkpoint still verifies; the message says so.
+ *
  * @param out receives the report; free with saas_audit_report_free().
  * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a scope without a
  *         tenant); `SAAS_ESTORE`; `SAAS_ENOMEM`.
@@ -67,7 +79,7 @@ SAAS_EXTERN(int) saas_audit_verify(saas_audit_report **out, saas_ctx *ctx,
 SAAS_EXTERN(int) saas_audit_report_ok(const saas_audit_report *r);
 /** The kind of damage (`saas_audit_damage`); -1 for a NULL report. */
 SAAS_EXTERN(int) saas_audit_report_damage(const saas_audit_report *r);
-/** The name of a damage kind: `"ok"`, `"changed"`, `"missing"`, `"out_of_order"`, `"broken_link"`; NULL if unknown. Static. */
+/** The name of a damage kind: `"ok"`, `"changed"`, `"missing"`, `"out_of_order"`, `"broken_link"`, `"cut"`, `"bad_signature"`; NULL if unknown. Static. */
 SAAS_EXTERN(const char *) saas_audit_damage_name(int damage);
 /** The first bad sequence number, or 0 when intact (or `r` is NULL). */
 SAAS_EXTERN(int64_t) saas_audit_report_first_bad_seq(const saas_audit_report *r);
@@ -77,7 +89,9 @@ SAAS_EXTERN(int64_t) saas_audit_report_events(const saas_audit_report *r);
 SAAS_EXTERN(int64_t) saas_audit_report_last_seq(const saas_audit_report *r);
 /** The hash of the event at saas_audit_report_last_seq(), 64 hex characters ("" for an empty stream; NULL for a NULL report). Borrowed. */
 SAAS_EXTERN(const char *) saas_audit_report_last_hash(const saas_audit_report *r);
-/** A one-line description ("intact: 12 events", or what is wrong where: "event 7 was changed: …"); NULL for a NULL report. Borrowed. */
+/** How many signed checkpoints verified (0 when the chain is damaged: checkpoints are checked after it). */
+SAAS_EXTERN(int64_t) saas_audit_report_checkpoints(const saas_audit_report *r);
+/** A one-line description ("intact: 12 events, 2 signed checkpoints verified", "intact: 3 events, no signed checkpoint", or what is wrong where: "event 7 was changed: …"); NULL for a NULL report. Borrowed. */
 SAAS_EXTERN(const char *) saas_audit_report_message(const saas_audit_report *r);
 /** Free a report. `r` may be NULL. */
 SAAS_EXTERN(void) saas_audit_report_free(saas_audit_report *r);
@@ -149,6 +163,107 @@ SAAS_EXTERN(const char *) saas_audit_page_action(const saas_audit_page *p, size_
 SAAS_EXTERN(const char *) saas_audit_page_next_cursor(const saas_audit_page *p);
 /** Free a page. `p` may be NULL. */
 SAAS_EXTERN(void) saas_audit_page_free(saas_audit_page *p);
+
+/**
+ * Append one event to the scope's tenant's stream (or, with a scope whose
+ * tenant is `SAAS_SYSTEM_TENANT_ID`, to the deployment's stream) in its OWN
+ * transaction, committed before the call returns.
+ *
+ * Library mutations append their events inside their own transaction, so a
+ * rolled-back operation leaves no event. This call is for events that must be
+ * kept although the operation they describe failed or was refused (a denied
+ * access, a failed login, a rate limit hit), and for the application's own
+ * events: it commits even when the caller's work fails. It does not join a
+ * transaction the caller may have open elsewhere. The event is chained and
+ * hashed like every other, with the scope's actor, request id, ip and user
+ * agent, and its metadata is redacted first (see "Redaction" in
+ * docs/audit.md: secret-looking keys, and the context's `audit_redact_keys`,
+ * get the value `"[redacted]"`).
+ *
+ * Allowed whatever the tenant's status: a suspended tenant, or one pending
+ * deletion, still records (security events must be kept). The tenant must
+ * exist, except for `SAAS_SYSTEM_TENANT_ID`, whose stream has no tenant row.
+ *
+ * @param out_seq     receives the event's sequence number (0 on error); may be NULL.
+ * @param ctx         the context.
+ * @param scope       whose stream, and the actor and request context (borrowed).
+ * @param action      dotted lower-case words, at least two: `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`,
+ *                    at most 64 bytes (e.g. `"user.login_failed"`, `"app.report.exported"`).
+ * @param target_type what was acted on, or NULL: 1 to 128 printable ASCII characters
+ *                    without spaces. Required when `target_id` is set.
+ * @param target_id   its id, or NULL: same rules.
+ * @param metadata_json a JSON object as text (at most 65536 bytes, no duplicate
+ *                    keys), or NULL for `{}`. Copied; never stored unredacted.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL ctx, a scope without a tenant, a bad
+ *         action, target or metadata; the error names the field: `"ctx"`,
+ *         `"scope"`, `"action"`, `"target_type"`, `"target_id"`, `"metadata"`);
+ *         `SAAS_ENOTFOUND` (no such tenant; field `"tenant_id"`); `SAAS_ESTORE`
+ *         (including a lock not obtained within the context's busy timeout);
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_record(int64_t *out_seq, saas_ctx *ctx, const saas_scope *scope,
+                                   const char *action, const char *target_type,
+                                   const char *target_id, const char *metadata_json);
+
+/**
+ * Make a new ed25519 key for signing audit checkpoints.
+ *
+ * @param out_secret receives `saas-audit-key-v1:<key_id>:<base64 of the
+ *                   32-byte seed>`, the text to put in the file or variable
+ *                   named by the `audit_signing_key` option; free with
+ *                   saas_free_secret(). Never log it.
+ * @param out_public receives `saas-audit-pub-v1:<key_id>:<base64 of the
+ *                   32-byte public key>`, for verifiers; free with saas_free().
+ * @param key_id     1 to 32 characters of `[a-z0-9_-]`, stored with every
+ *                   checkpoint the key signs; NULL: `k` + 12 hex characters
+ *                   derived from the public key.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL out, a bad key id, field `"key_id"`);
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_keygen(char **out_secret, char **out_public, const char *key_id);
+
+/**
+ * The public form of the context's signing key (loaded on first use from the
+ * `audit_signing_key` option, or `SAAS_AUDIT_SIGNING_KEY`).
+ * @param out receives `saas-audit-pub-v1:…`; free with saas_free().
+ * @return `SAAS_OK`; `SAAS_ENOTFOUND` (no key configured, or its file or
+ *         environment variable missing, field `"audit_signing_key"`);
+ *         `SAAS_EINVAL` (a malformed key or option: the secret is never
+ *         echoed); `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_public_key(char **out, saas_ctx *ctx);
+
+/**
+ * Trust an older public key (`saas-audit-pub-v1:…`) when verifying, so that
+ * checkpoints signed before a key rotation still verify. The context's own
+ * key is always trusted. Thread-safe; at most 64 keys.
+ * @return `SAAS_OK` (also when the same key is already trusted);
+ *         `SAAS_EINVAL` (NULL or malformed, field `"public_key"`);
+ *         `SAAS_ECONFLICT` (another key with the same id is trusted);
+ *         `SAAS_ELIMIT`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_trust_key(saas_ctx *ctx, const char *public_key);
+
+/**
+ * Sign a checkpoint of the tail of the scope's tenant's stream (or the
+ * deployment's, with `SAAS_SYSTEM_TENANT_ID`) with the context's key, in a
+ * write transaction that holds the stream (no event is appended meanwhile).
+ * The checkpoint (seq, hash, time, key id, signature; never the key) is
+ * stored in `audit_checkpoints`; the signed statement is
+ * `libsaas audit checkpoint v1\n<tenant_id>\n<seq>\n<hash>\n<created_at ms>\n`
+ * (docs/audit.md). Idempotent: if the tail is already checkpointed, nothing
+ * is written. Allowed in every tenant status. Checkpoints are also made
+ * automatically at appends with the context options
+ * `audit_checkpoint_every` and `audit_checkpoint_seconds`.
+ *
+ * @param out_seq receives the sequence number signed (0 on error).
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a scope without a
+ *         tenant, a malformed key); `SAAS_ENOTFOUND` (no signing key
+ *         configured, or its file or variable missing; field
+ *         `"audit_signing_key"`); `SAAS_ESTATE` (the stream is empty: nothing
+ *         to sign); `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_checkpoint(int64_t *out_seq, saas_ctx *ctx, const saas_scope *scope);
 
 SAAS_END_DECL
 

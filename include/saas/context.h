@@ -67,11 +67,27 @@ typedef struct saas_ctx_options {
 	unsigned pool_size;        /**< maximum connections held (default 8; memory: always 1) */
 	unsigned acquire_timeout_ms; /**< wait at most this long for a free connection (default 10000) */
 	int sqlite_synchronous_full; /**< SQLite: non-zero (default) for `synchronous=FULL`, else NORMAL */
+	/**
+	 * Where the ed25519 key that signs audit checkpoints comes from (copied):
+	 * `"file:PATH"` or `"env:NAME"`; NULL (default): the environment variable
+	 * `SAAS_AUDIT_SIGNING_KEY` if set, else checkpoints cannot be made. The
+	 * key is never stored in the database. See saas/audit.h.
+	 */
+	const char *audit_signing_key;
+	unsigned audit_checkpoint_every;   /**< sign a checkpoint every N events of a stream (default 0: on demand only) */
+	unsigned audit_checkpoint_seconds; /**< also when a stream's last checkpoint is older than this at an append (default 0: never) */
+	/**
+	 * Extra metadata keys to redact before hashing, comma-separated, added to
+	 * the built-in list (password, secret, token, authorization, card number
+	 * and the like); NULL (default): the built-in list only. Copied.
+	 */
+	const char *audit_redact_keys;
 } saas_ctx_options;
 
 /** Static initialiser for `saas_ctx_options` with every default. */
 #define SAAS_CTX_OPTIONS_INIT \
-	{ SAAS_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, SAAS_LOG_INFO, 1, 5000, 8, 10000, 1 }
+	{ SAAS_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, SAAS_LOG_INFO, 1, 5000, 8, 10000, 1, \
+	  NULL, 0, 0, NULL }
 
 /**
  * Fill `opts` with the defaults of `SAAS_CTX_OPTIONS_INIT` (for callers that

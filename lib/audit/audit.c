@@ -4,6 +4,7 @@
 #include "saas/id.h"
 #include "saas/tenant.h"
 #include "audit.h"
+#include "redact.h"
 
 const char *saas__actor_type_name(int actor_type)
 {
@@ -36,6 +37,12 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 	}
 	if (!metadata)
 		metadata = json_object();
+	/* Secret-looking keys are redacted before the metadata is serialised, so
+	 * the stored text and the hash never hold their values. */
+	if (metadata && saas__audit_redact(metadata, ctx->opts.audit_redact_keys) < 0) {
+		json_decref(metadata);
+		return SAAS_ENOMEM;
+	}
 	meta = saas__json_take_dump(metadata);
 	rc = meta ? saas_id_new(&id, ctx, "evt") : saas__enomem();
 	if (rc)
@@ -62,6 +69,8 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 	rc = saas__audit_hash(hash, saas__tx_tenant(tx), &e);
 	if (!rc)
 		rc = saas__st_audit_insert(tx, &e);
+	if (!rc)
+		rc = saas__audit_ckpt_auto(tx, e.seq, hash);
 out:
 	free(id);
 	free(meta);

@@ -39,4 +39,24 @@ int saas__audit_hash(char out_hex[65], const char *tenant_id, const struct saas_
 /* The name of an actor type as stored ("user", "apikey", "system", "support"). */
 const char *saas__actor_type_name(int actor_type);
 
+
+/* ---- signed checkpoints (checkpoint.c) ---- */
+
+/* After appending event `seq` with `hash` in `tx`: sign a checkpoint of it in
+ * the same transaction if the context's options make one due and a key is
+ * configured (none: skipped, logged once at warn level). */
+int saas__audit_ckpt_auto(saas_tx *tx, int64_t seq, const char *hash);
+
+/* What checking a stream's checkpoints found. */
+struct saas__audit_ckpt_result {
+	int damage;         /* SAAS_AUDIT_OK, _CUT, _BAD_SIGNATURE or _CHANGED */
+	int64_t bad_seq;
+	int64_t checked;    /* checkpoints that verified */
+	int64_t last_seq;   /* internal: the last checkpoint read */
+	char msg[256];
+};
+/* Check every checkpoint of the transaction's tenant against its stream,
+ * whose chain verified intact up to `last_seq`. */
+int saas__audit_ckpt_verify(struct saas__audit_ckpt_result *res, saas_tx *tx, int64_t last_seq);
+
 #endif

@@ -22,6 +22,12 @@
  *     re-hashed breaks the link of the one after it; events deleted and the
  *     rest renumbered and re-hashed break it too).
  *
+ * Then, if the chain is intact, every signed checkpoint of the stream
+ * (checkpoint.c): its signature must verify with the trusted key of its key
+ * id (else SAAS_AUDIT_BAD_SIGNATURE at its seq), its event must exist (else
+ * SAAS_AUDIT_CUT at the stream's last seq + 1) and hold the signed hash (else
+ * SAAS_AUDIT_CHANGED at its seq).
+ *
  * Damage is a finding, not an error: the call returns SAAS_OK with a report.
  */
 #include <inttypes.h>
@@ -42,6 +48,7 @@ struct saas_audit_report {
 	int64_t events;
 	int64_t last_seq;
 	char last_hash[65];
+	int64_t checkpoints;
 	char *message;
 };
 
@@ -142,6 +149,7 @@ int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *
 {
 	int64_t t0 = saas__mono_ns();
 	struct verify_state vs;
+	struct saas__audit_ckpt_result cr;
 	struct saas_audit_report *r = NULL;
 	saas_tx *tx = NULL;
 	size_t rows;
@@ -170,6 +178,15 @@ int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *
 	do {
 		rc = saas__st_audit_scan(&rows, tx, vs.next_seq - 1, SCAN_BATCH, check_row, &vs);
 	} while (!rc && !vs.damage && rows == SCAN_BATCH);
+	if (!rc && !vs.damage) {
+		rc = saas__audit_ckpt_verify(&cr, tx, vs.next_seq - 1);
+		if (!rc && cr.damage) {
+			vs.damage = cr.damage;
+			vs.bad_seq = cr.bad_seq;
+			memcpy(vs.msg, cr.msg, sizeof vs.msg);
+		}
+		r->checkpoints = cr.checked;
+	}
 	saas__tx_rollback(tx);
 	if (rc)
 		goto done;
@@ -181,8 +198,14 @@ int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *
 	if (vs.events)
 		memcpy(r->last_hash, vs.prev, 65);
 	if (!vs.damage)
-		snprintf(vs.msg, sizeof vs.msg, "intact: %" PRId64 " event%s", vs.events,
-		         vs.events == 1 ? "" : "s");
+		snprintf(vs.msg, sizeof vs.msg, "intact: %" PRId64 " event%s, %s", vs.events,
+		         vs.events == 1 ? "" : "s",
+		         r->checkpoints ? "" : "no signed checkpoint");
+	if (!vs.damage && r->checkpoints) {
+		size_t n = strlen(vs.msg);
+		snprintf(vs.msg + n, sizeof vs.msg - n, "%" PRId64 " signed checkpoint%s verified",
+		         r->checkpoints, r->checkpoints == 1 ? "" : "s");
+	}
 	r->message = saas__strdup(vs.msg);
 	if (!r->message) {
 		rc = saas__enomem();
@@ -219,6 +242,10 @@ const char *saas_audit_damage_name(int damage)
 		return "out_of_order";
 	case SAAS_AUDIT_BROKEN_LINK:
 		return "broken_link";
+	case SAAS_AUDIT_CUT:
+		return "cut";
+	case SAAS_AUDIT_BAD_SIGNATURE:
+		return "bad_signature";
 	default:
 		return NULL;
 	}
@@ -232,6 +259,11 @@ int64_t saas_audit_report_first_bad_seq(const saas_audit_report *r)
 int64_t saas_audit_report_events(const saas_audit_report *r)
 {
 	return r ? r->events : 0;
+}
+
+int64_t saas_audit_report_checkpoints(const saas_audit_report *r)
+{
+	return r ? r->checkpoints : 0;
 }
 
 int64_t saas_audit_report_last_seq(const saas_audit_report *r)

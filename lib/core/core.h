@@ -74,9 +74,18 @@ void saas__secret_hash(char out[65], const char *secret);
 
 struct saas_store;
 struct saas_metrics;
+struct saas__audit_keys;
+/* Free the audit keys (wiping the secret); lib/audit/checkpoint.c. */
+void saas__audit_keys_free(struct saas__audit_keys *k);
 
 struct saas_ctx {
-	saas_ctx_options opts;
+	saas_ctx_options opts;     /* its strings point at the copies below */
+	char *audit_signing_key;   /* copy of opts.audit_signing_key */
+	char *audit_redact_keys;   /* copy of opts.audit_redact_keys */
+	/* The audit signing key (lib/audit/checkpoint.c), loaded once, lazily,
+	 * under audit_key_mu; the trusted older public keys too. */
+	struct saas__audit_keys *audit_keys;
+	pthread_mutex_t audit_key_mu;
 	struct saas_store *store;
 	struct saas_metrics *metrics;
 };

@@ -77,6 +77,17 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 	if (!ctx)
 		return saas__enomem();
 	ctx->opts = *opts;
+	pthread_mutex_init(&ctx->audit_key_mu, NULL);
+	/* The options' strings are the caller's: keep copies. */
+	if ((opts->audit_signing_key &&
+	     !(ctx->audit_signing_key = saas__strdup(opts->audit_signing_key))) ||
+	    (opts->audit_redact_keys &&
+	     !(ctx->audit_redact_keys = saas__strdup(opts->audit_redact_keys)))) {
+		saas_ctx_free(ctx);
+		return saas__enomem();
+	}
+	ctx->opts.audit_signing_key = ctx->audit_signing_key;
+	ctx->opts.audit_redact_keys = ctx->audit_redact_keys;
 	rc = saas__metrics_new(&ctx->metrics);
 	if (!rc)
 		rc = saas__store_open(&ctx->store, url, &ctx->opts);
@@ -112,6 +123,10 @@ void saas_ctx_free(saas_ctx *ctx)
 		return;
 	saas__store_free(ctx->store);
 	saas__metrics_free(ctx->metrics);
+	free(ctx->audit_signing_key);
+	free(ctx->audit_redact_keys);
+	saas__audit_keys_free(ctx->audit_keys);
+	pthread_mutex_destroy(&ctx->audit_key_mu);
 	free(ctx);
 }
 

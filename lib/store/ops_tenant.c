@@ -14,6 +14,7 @@ const char *const saas__tenant_tables[] = {
 	"memberships",
 	"invitations",
 	"audit_events",
+	"audit_checkpoints",
 	NULL,
 };
 
@@ -23,6 +24,7 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM memberships WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM invitations WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_events WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM audit_checkpoints WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -31,8 +33,9 @@ static saas_query q_export[] = {
 	           " accepted_at, accepted_by, revoked_at"
 	           " FROM invitations WHERE tenant_id = $1 ORDER BY id"),
 	SAAS_QUERY("SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq"),
+	SAAS_QUERY("SELECT * FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 4 && sizeof q_export / sizeof q_export[0] == 4,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 5 && sizeof q_export / sizeof q_export[0] == 5,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \

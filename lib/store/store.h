@@ -231,6 +231,25 @@ int saas__st_audit_query(saas_tx *tx, const struct saas_audit_filter *f, int64_t
 /* How many events of the transaction's tenant match `f`. */
 int saas__st_audit_query_count(int64_t *out, saas_tx *tx, const struct saas_audit_filter *f);
 
+/* Signed checkpoints (lib/store/ops_audit_checkpoint.c; strings borrowed). */
+struct saas__audit_ckpt {
+	int64_t seq;            /* the event signed */
+	const char *hash;       /* its hash, 64 hex */
+	int64_t created_at;     /* ms since the epoch */
+	const char *key_id;
+	const char *signature;  /* base64 ed25519 signature of the statement */
+};
+int saas__st_audit_ckpt_insert(saas_tx *tx, const struct saas__audit_ckpt *c);
+/* The transaction's tenant's last checkpoint (seq 0 and time 0 when none). */
+int saas__st_audit_ckpt_last(int64_t *out_seq, int64_t *out_created_at, saas_tx *tx);
+/* The checkpoints with seq > after_seq, in seq order, at most `limit`, each
+ * with the stored hash of its event (NULL if there is no such event); `fn`
+ * returns 0 to go on, 1 to stop, or a negative code (returned). */
+int saas__st_audit_ckpt_scan(size_t *out_rows, saas_tx *tx, int64_t after_seq, unsigned limit,
+                             int (*fn)(const struct saas__audit_ckpt *c, const char *event_hash,
+                                       void *payload),
+                             void *payload);
+
 #ifdef SAAS_HAVE_POSTGRES
 /* ---- PostgreSQL extension helpers (saas/postgres.h) --------------------------- */
 

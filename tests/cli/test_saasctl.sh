@@ -428,7 +428,7 @@ run --db "$AUD" --actor ops-bot tenant reactivate shop
 run --db "$AUD" invite create --tenant shop --email dave@example.com --role member
 
 run audit --help
-check "audit --help lists list and verify with their options" eval 'rc_is 0 && out_has "audit list --tenant T" && out_has "--since TIME" && out_has "--until TIME" && out_has "--action PREFIX" && out_has "audit verify --tenant T"'
+check "audit --help lists list and verify with their options" eval 'rc_is 0 && out_has "audit list --tenant T" && out_has "--since TIME" && out_has "--until TIME" && out_has "--action PREFIX" && out_has "audit verify --tenant T" && out_has "audit checkpoint --tenant T" && out_has "audit keygen"'
 run --help
 check "--help lists the audit verbs" eval 'out_has "audit list" && out_has "audit verify"'
 
@@ -487,6 +487,46 @@ expect_refused "audit list with a bad cursor" SAAS_EINVAL --db "$AUD" audit list
 expect_refused "audit list --limit 0" SAAS_EINVAL --db "$AUD" audit list --tenant shop --limit 0
 expect_refused "audit list on an unknown tenant" SAAS_ENOTFOUND --db "$AUD" audit list --tenant nosuch
 expect_refused "audit verify on an unknown tenant" SAAS_ENOTFOUND --db "$AUD" audit verify --tenant nosuch
+
+# ---- audit checkpoints --------------------------------------------------------------
+
+unset SAAS_AUDIT_SIGNING_KEY
+run audit keygen --key-id ops1 --out "$tmp/ops1.key"
+check "audit keygen --out: the public line on stdout" eval 'rc_is 0 && err_empty && out_matches "^saas-audit-pub-v1:ops1:[A-Za-z0-9+/]{43}=$"'
+PUB1=$OUT
+check "audit keygen --out: the secret in the file" grep -qE '^saas-audit-key-v1:ops1:[A-Za-z0-9+/]{43}=$' "$tmp/ops1.key"
+check "audit keygen --out: the file is mode 0600" eval '[[ $(stat -c %a "$tmp/ops1.key") == 600 ]]'
+check "audit keygen --out: the secret is not printed" eval '! out_has "saas-audit-key"'
+run audit keygen --key-id ops1 --out "$tmp/ops1.key"
+check "audit keygen --out refuses to overwrite a file" eval 'rc_is 1 && out_empty && err_has "File exists"'
+run audit keygen --key-id ops2
+check "audit keygen: secret then public line, and a warning" eval 'rc_is 0 && out_lines 2 && out_matches "^saas-audit-key-v1:ops2:" && out_has "saas-audit-pub-v1:ops2:" && err_has "warning"'
+SEC2=$(printf '%s\n' "$OUT" | head -n 1)
+expect_refused "audit keygen with a bad key id" SAAS_EINVAL audit keygen --key-id "Bad Id"
+check "the secret never reaches stderr" eval '! err_has "saas-audit-key"'
+
+expect_refused "audit checkpoint without a key" SAAS_ENOTFOUND --db "$AUD" audit checkpoint --tenant shop
+run --db "$AUD" --audit-key "file:$tmp/ops1.key" audit checkpoint --tenant shop
+check "audit checkpoint --audit-key file:PATH prints the seq" eval 'rc_is 0 && err_empty && out_is 5'
+run --db "$AUD" --audit-key "file:$tmp/ops1.key" --json audit checkpoint --tenant shop
+check "audit checkpoint is idempotent (--json)" json_true "d['seq'] == 5"
+run --db "$AUD" --audit-key "file:$tmp/ops1.key" audit verify --tenant shop
+check "audit verify reports the checkpoints checked" eval 'rc_is 0 && out_has "1 signed checkpoint verified"'
+run --db "$AUD" --audit-key "file:$tmp/ops1.key" --json audit verify --tenant shop
+check "audit verify --json: checkpoints" json_true "d['ok'] is True and d['checkpoints'] == 1"
+run --db "$AUD" audit verify --tenant shop
+check "audit verify without the key: bad_signature naming the key id" eval 'rc_is 1 && out_has "ops1" && err_has "bad_signature at sequence number 5"'
+run --db "$AUD" audit verify --tenant shop --trust-key "$PUB1"
+check "audit verify --trust-key PUB verifies with the public key only" eval 'rc_is 0 && out_has "1 signed checkpoint verified"'
+STEP="SAAS_AUDIT_SIGNING_KEY=... saasctl audit checkpoint --tenant system"
+OUT=$(SAAS_AUDIT_SIGNING_KEY="$SEC2" "$SAASCTL" --db "$AUD" audit checkpoint --tenant system 2>"$tmp/err")
+RC=$?
+ERR=$(cat "$tmp/err")
+check "audit checkpoint takes the key from SAAS_AUDIT_SIGNING_KEY" eval 'rc_is 0 && out_is 2'
+expect_refused "audit checkpoint with a malformed key" SAAS_EINVAL --db "$AUD" --audit-key env:PATH audit checkpoint --tenant shop
+expect_refused "audit checkpoint with a missing key file" SAAS_ENOTFOUND --db "$AUD" --audit-key "file:$tmp/nokey" audit checkpoint --tenant shop
+check "the missing file is named" err_has "$tmp/nokey"
+expect_usage "audit checkpoint without --tenant" --db "$AUD" audit checkpoint
 
 # ---- the storage URL --------------------------------------------------------------
 

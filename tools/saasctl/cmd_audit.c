@@ -1,5 +1,7 @@
-/* saasctl: the audit commands (list, verify). */
+/* saasctl: the audit commands (list, verify, checkpoint, keygen). */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -231,7 +233,14 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a)
 	saas_scope *scope = NULL;
 	int rc, ok;
 
-	rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
+	size_t ntrust = 0;
+	const char *const *trust = sc_opt_values(sc, a, "trust-key", &ntrust);
+
+	rc = SAAS_OK;
+	for (size_t i = 0; !rc && i < ntrust; i++)
+		rc = saas_audit_trust_key(sc->ctx, trust[i]);
+	if (!rc)
+		rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
 	if (!rc)
 		rc = saas_audit_verify(&r, sc->ctx, scope);
 	saas_scope_free(scope);
@@ -243,9 +252,11 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a)
 
 		printf("{\"ok\":%s,\"damage\":", ok ? "true" : "false");
 		sc_json_string(stdout, damage ? damage : "unknown");
-		printf(",\"first_bad_seq\":%lld,\"events\":%lld,\"last_seq\":%lld,\"last_hash\":",
+		printf(",\"first_bad_seq\":%lld,\"events\":%lld,\"checkpoints\":%lld,"
+		       "\"last_seq\":%lld,\"last_hash\":",
 		       (long long)saas_audit_report_first_bad_seq(r),
 		       (long long)saas_audit_report_events(r),
+		       (long long)saas_audit_report_checkpoints(r),
 		       (long long)saas_audit_report_last_seq(r));
 		sc_json_string(stdout, saas_audit_report_last_hash(r));
 		printf(",\"message\":");
@@ -262,4 +273,78 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a)
 	}
 	saas_audit_report_free(r);
 	return ok ? SC_EXIT_OK : SC_EXIT_REFUSED;
+}
+
+int sc_cmd_audit_checkpoint(struct sc *sc, const struct sc_args *a)
+{
+	saas_scope *scope = NULL;
+	int64_t seq = 0;
+	int rc;
+
+	rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
+	if (!rc)
+		rc = saas_audit_checkpoint(&seq, sc->ctx, scope);
+	saas_scope_free(scope);
+	if (rc)
+		return sc_lib_error(rc);
+	if (sc->json)
+		printf("{\"seq\":%lld}\n", (long long)seq);
+	else
+		printf("%lld\n", (long long)seq);
+	return SC_EXIT_OK;
+}
+
+int sc_cmd_audit_keygen(struct sc *sc, const struct sc_args *a)
+{
+	const char *out = sc_opt_value(sc, a, "out");
+	char *secret = NULL, *pub = NULL;
+	int rc, fd;
+
+	rc = saas_audit_keygen(&secret, &pub, sc_opt_value(sc, a, "key-id"));
+	if (rc)
+		return sc_lib_error(rc);
+	if (out) {
+		FILE *f;
+
+		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!f) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			saas_free_secret(secret);
+			saas_free(pub);
+			return sc_fail("cannot create %s: %s", out, strerror(e));
+		}
+		fprintf(f, "%s\n", secret);
+		saas_free_secret(secret);
+		if (fclose(f) != 0) {
+			saas_free(pub);
+			return sc_fail("writing %s failed", out);
+		}
+	} else {
+		fprintf(stderr, "saasctl: warning: the secret signing key is printed on stdout: keep "
+		                "it out of logs and shell history (prefer --out FILE)\n");
+		if (sc->json) {
+			printf("{\"secret_key\":");
+			sc_json_string(stdout, secret);
+			printf(",\"public_key\":");
+			sc_json_string(stdout, pub);
+			printf("}\n");
+			saas_free_secret(secret);
+			saas_free(pub);
+			return SC_EXIT_OK;
+		}
+		printf("%s\n", secret);
+		saas_free_secret(secret);
+	}
+	if (sc->json) {
+		printf("{\"public_key\":");
+		sc_json_string(stdout, pub);
+		printf("}\n");
+	} else {
+		printf("%s\n", pub);
+	}
+	saas_free(pub);
+	return SC_EXIT_OK;
 }

@@ -142,9 +142,27 @@ static const struct sc_verb audit_verbs[] = {
 	  {"cursor", "C", 0, "start after the page that returned cursor C", NULL},
 	  {0}}},
 	{"verify", NULL, 0,
-	 "Recompute a tenant's hash chain; exit 0 when intact, 1 naming the first damage.",
+	 "Recompute a tenant's hash chain and check its signed checkpoints; exit 0 when "
+	 "intact, 1 naming the first damage.",
 	 sc_cmd_audit_verify,
 	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
+	   NULL},
+	  {"trust-key", "PUB", SC_REPEAT,
+	   "also trust this older public key (saas-audit-pub-v1:...) for checkpoints", NULL},
+	  {0}}},
+	{"checkpoint", NULL, 0,
+	 "Sign a checkpoint of a tenant's audit stream with the signing key; print its seq.",
+	 sc_cmd_audit_checkpoint,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
+	   NULL},
+	  {0}}},
+	{"keygen", NULL, 0,
+	 "Make a checkpoint signing key: the secret line, then the public line.",
+	 sc_cmd_audit_keygen,
+	 {{"key-id", "ID", 0, "the key's id: 1-32 characters [a-z0-9_-] (default: derived)",
+	   NULL},
+	  {"out", "FILE", 0,
+	   "write the secret to FILE (mode 0600, must not exist); print only the public line",
 	   NULL},
 	  {0}}},
 };
@@ -159,7 +177,7 @@ const struct sc_noun sc_nouns[] = {
 	{"member", "memberships of users in tenants, with roles", member_verbs,
 	 COUNT(member_verbs), 0},
 	{"invite", "invitations into a tenant", invite_verbs, COUNT(invite_verbs), 0},
-	{"audit", "the audit log: list events, verify the hash chain", audit_verbs,
+	{"audit", "the audit log: list events, verify the hash chain, sign checkpoints", audit_verbs,
 	 COUNT(audit_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
@@ -171,6 +189,8 @@ static const char global_help[] =
 	"  --db URL        storage URL (default: $SAAS_DB, else " DEFAULT_DB ")\n"
 	"  --json          print results as one JSON document on stdout\n"
 	"  --actor NAME    the system actor recorded in the audit log (default: " DEFAULT_ACTOR ")\n"
+	"  --audit-key SRC where the audit signing key is: file:PATH or env:NAME\n"
+	"                  (default: $SAAS_AUDIT_SIGNING_KEY)\n"
 	"  -v, --verbose   write the library's log (JSON lines) to stderr\n"
 	"  -h, --help      show help: 'saasctl help', 'saasctl NOUN --help'\n"
 	"  --version       print the version of saasctl and of the libsaas it runs on\n"
@@ -196,6 +216,8 @@ static const char tail_help[] =
 	"\n"
 	"Environment:\n"
 	"  SAAS_DB         the storage URL when --db is not given\n"
+	"  SAAS_AUDIT_SIGNING_KEY  the audit signing key (saas-audit-key-v1:...) when\n"
+	"                  --audit-key is not given\n"
 	"\n"
 	"Output:\n"
 	"  Commands that create something print its id alone on one line (invite create\n"
@@ -347,7 +369,8 @@ static int global_option(struct sc *sc, int argc, char **argv, int *i)
 	eq = strchr(name, '=');
 	nlen = eq ? (size_t)(eq - name) : strlen(name);
 	if (!((nlen == 2 && strncmp(name, "db", 2) == 0) ||
-	      (nlen == 5 && strncmp(name, "actor", 5) == 0)))
+	      (nlen == 5 && strncmp(name, "actor", 5) == 0) ||
+	      (nlen == 9 && strncmp(name, "audit-key", 9) == 0)))
 		return G_NONE;
 	if (!eq && *i + 1 >= argc) {
 		fprintf(stderr, "saasctl: option --%.*s needs a value\n"
@@ -357,6 +380,8 @@ static int global_option(struct sc *sc, int argc, char **argv, int *i)
 	}
 	if (name[0] == 'd')
 		sc->db = eq ? eq + 1 : argv[++*i];
+	else if (name[1] == 'u')
+		sc->audit_key = eq ? eq + 1 : argv[++*i];
 	else
 		sc->actor = eq ? eq + 1 : argv[++*i];
 	return G_DONE;
@@ -465,6 +490,7 @@ static int open_ctx(struct sc *sc)
 	/* 'migrate' opens without migrating so that it can report what it applies. */
 	if (sc->verb->run == sc_cmd_migrate)
 		opts.auto_migrate = SAAS_MIGRATE_DEFER;
+	opts.audit_signing_key = sc->audit_key;
 	rc = saas_ctx_open(&sc->ctx, sc->db, &opts);
 	if (rc)
 		return sc_lib_error(rc);
@@ -576,7 +602,8 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return sc_lib_error(rc);
 	}
-	rc = open_ctx(&sc);
+	/* keygen needs no database. */
+	rc = sc.verb->run == sc_cmd_audit_keygen ? SC_EXIT_OK : open_ctx(&sc);
 	if (!rc)
 		rc = sc.verb->run(&sc, &a);
 	args_free(&a);

@@ -71,6 +71,7 @@ struct sc_args {
 struct sc {
 	const char *db;    /* storage URL */
 	const char *actor; /* system actor name */
+	const char *audit_key; /* --audit-key: the audit signing key's source, or NULL */
 	int json;          /* --json */
 	int verbose;       /* --verbose: the library's log on stderr */
 	saas_ctx *ctx;     /* opened before the verb runs */
@@ -105,6 +106,8 @@ int sc_cmd_invite_accept(struct sc *sc, const struct sc_args *a);
 int sc_cmd_invite_revoke(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_list(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_keygen(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_checkpoint(struct sc *sc, const struct sc_args *a);
 
 /* ---- util.c ---------------------------------------------------------------- */
 

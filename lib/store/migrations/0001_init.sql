@@ -88,3 +88,14 @@ CREATE TABLE audit_events (
     PRIMARY KEY (tenant_id, seq),
     UNIQUE (tenant_id, id)
 );
+
+-- Signed checkpoints of audit streams (docs/audit.md, "Checkpoints").
+CREATE TABLE audit_checkpoints (
+    tenant_id   TEXT NOT NULL,
+    seq         BIGINT NOT NULL,
+    hash        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    key_id      TEXT NOT NULL,
+    signature   TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+);

@@ -47,3 +47,9 @@ ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON audit_events
     USING (tenant_id = current_setting('saas.tenant_id', true))
     WITH CHECK (tenant_id = current_setting('saas.tenant_id', true));
+
+ALTER TABLE audit_checkpoints ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_checkpoints FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON audit_checkpoints
+    USING (tenant_id = current_setting('saas.tenant_id', true))
+    WITH CHECK (tenant_id = current_setting('saas.tenant_id', true));

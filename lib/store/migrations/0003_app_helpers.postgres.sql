@@ -90,7 +90,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOREACH tbl IN ARRAY ARRAY['tenants', 'users', 'memberships', 'member_roles', 'invitations',
-                               'audit_events', 'saas_schema_migrations']::regclass[] LOOP
+                               'audit_events', 'audit_checkpoints',
+                               'saas_schema_migrations']::regclass[] LOOP
         SELECT c.relowner, c.relnamespace INTO owner_oid, nsp FROM pg_class c WHERE c.oid = tbl;
         IF pg_has_role(r.oid, owner_oid, 'MEMBER') THEN
             RAISE EXCEPTION 'role % owns table % (or is a member of its owner): it could turn row-level security off', quote_ident(role_name), tbl
@@ -100,7 +101,7 @@ BEGIN
     END LOOP;
     EXECUTE format('GRANT USAGE ON SCHEMA %s TO %I', nsp, role_name);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE tenants, users, memberships,'
-                   ' member_roles, invitations, audit_events TO %I', role_name);
+                   ' member_roles, invitations, audit_events, audit_checkpoints TO %I', role_name);
     EXECUTE format('GRANT SELECT ON TABLE saas_schema_migrations TO %I', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION saas_set_tenant(text) TO %I', role_name);
     citus := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus');
