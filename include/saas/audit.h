@@ -75,6 +75,44 @@ typedef struct saas_audit_page saas_audit_page;
 SAAS_EXTERN(int) saas_audit_verify(saas_audit_report **out, saas_ctx *ctx,
                                    const saas_scope *scope);
 
+/**
+ * Export the scope's tenant's stream (or, with `SAAS_SYSTEM_TENANT_ID`, the
+ * deployment's) to `path` as JSON lines, for a verifier with no database
+ * (saas_audit_verify_file(), `saasctl audit verify --file`). The file is
+ * created with mode 0600 and never overwritten. Line 1 is the header
+ * `{"format":"libsaas.audit.export","version":1,"tenant_id":…,"exported_at":…}`
+ * (exported_at in ms since the epoch); then each event in sequence order with
+ * the raw stored values the hash covers (`tenant_id`, `seq`, `id`,
+ * `occurred_at` in ms, `actor_type`, `actor_id`, `action`, `target_type`,
+ * `target_id`, `request_id`, `ip`, `user_agent`, `metadata` as the stored
+ * text, `format`, `prev_hash`, `hash`; absent values null); then each signed
+ * checkpoint as `{"checkpoint":{"seq":…,"hash":…,"created_at":…,"key_id":…,
+ * "signature":…}}`. Read in one snapshot, in batches. Allowed in every
+ * tenant status; a file written halfway is removed.
+ *
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a scope without a
+ *         tenant, a path that cannot be created; field `"path"`);
+ *         `SAAS_EEXISTS` (`path` exists; field `"path"`); `SAAS_ESTORE`;
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_export(saas_ctx *ctx, const saas_scope *scope, const char *path);
+
+/**
+ * Verify an export file written by saas_audit_export() without a context or
+ * database: the same chain checks as saas_audit_verify(), then each
+ * checkpoint in the file with the given public keys (`saas-audit-pub-v1:…`;
+ * a checkpoint whose key is not among them is `SAAS_AUDIT_BAD_SIGNATURE`).
+ * Damage is a finding, reported as by saas_audit_verify().
+ *
+ * @param public_keys `n_keys` public keys (borrowed); may be NULL when n_keys is 0.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a malformed key (field
+ *         `"public_keys"`), a file that is not an export: the message names
+ *         the line number, field `"path"`); `SAAS_ENOTFOUND` (no such file);
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_verify_file(saas_audit_report **out, const char *path,
+                                        const char *const *public_keys, size_t n_keys);
+
 /** Non-zero if the stream verified intact. */
 SAAS_EXTERN(int) saas_audit_report_ok(const saas_audit_report *r);
 /** The kind of damage (`saas_audit_damage`); -1 for a NULL report. */

@@ -58,5 +58,13 @@ struct saas__audit_ckpt_result {
 /* Check every checkpoint of the transaction's tenant against its stream,
  * whose chain verified intact up to `last_seq`. */
 int saas__audit_ckpt_verify(struct saas__audit_ckpt_result *res, saas_tx *tx, int64_t last_seq);
+/* The same for checkpoints read from an export file (verify_file): `ck[i]`
+ * with the stream's hash of its event `event_hash[i]` (NULL when there is no
+ * such event), checked with the public keys given (saas-audit-pub-v1:…;
+ * SAAS_EINVAL, field "public_keys", for a malformed one). */
+int saas__audit_ckpt_verify_list(struct saas__audit_ckpt_result *res, const char *tenant_id,
+                                 int64_t last_seq, const char *const *public_keys,
+                                 size_t n_keys, const struct saas__audit_ckpt *ck,
+                                 const char *const *event_hash, size_t n);
 
 #endif

@@ -501,7 +501,8 @@ static int check_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, 
 	if (!pk) {
 		snprintf(r->msg, sizeof r->msg,
 		         "the checkpoint of event %" PRId64 " is signed with key '%s', which is not "
-		         "trusted: give its public key (saas_audit_trust_key) to verify it",
+		         "trusted: give its public key (saas_audit_trust_key, or the keys given to "
+		         "saas_audit_verify_file) to verify it",
 		         c->seq, c->key_id ? c->key_id : "");
 		r->damage = SAAS_AUDIT_BAD_SIGNATURE;
 		r->bad_seq = c->seq;
@@ -573,6 +574,46 @@ int saas__audit_ckpt_verify(struct saas__audit_ckpt_result *res, saas_tx *tx, in
 		rc = saas__st_audit_ckpt_scan(&rows, tx, after, CKPT_BATCH, check_ckpt, cc);
 		after = res->last_seq;
 	} while (!rc && !res->damage && rows == CKPT_BATCH);
+out:
+	free(cc);
+	return rc;
+}
+
+int saas__audit_ckpt_verify_list(struct saas__audit_ckpt_result *res, const char *tenant_id,
+                                 int64_t last_seq, const char *const *public_keys,
+                                 size_t n_keys, const struct saas__audit_ckpt *ck,
+                                 const char *const *event_hash, size_t n)
+{
+	struct ckpt_check *cc;
+	int rc = SAAS_OK;
+
+	memset(res, 0, sizeof *res);
+	if (n_keys > MAX_TRUSTED)
+		return saas__err(SAAS_EINVAL, "public_keys", "at most %d public keys can be given",
+		                 MAX_TRUSTED);
+	cc = calloc(1, sizeof *cc);
+	if (!cc)
+		return saas__enomem();
+	cc->tenant = tenant_id;
+	cc->last_seq = last_seq;
+	cc->res = res;
+	for (size_t i = 0; i < n_keys; i++) {
+		struct pubkey p;
+
+		if (!public_keys[i] ||
+		    !parse_key(public_keys[i], strlen(public_keys[i]), PUBLIC_PREFIX, p.id, p.pk)) {
+			rc = saas__err(SAAS_EINVAL, "public_keys",
+			               "public key %zu is malformed: expected 'saas-audit-pub-v1:<key_id>:"
+			               "<base64 of a 32-byte public key>'",
+			               i + 1);
+			goto out;
+		}
+		if (!find_key(cc, p.id))
+			cc->keys[cc->nkeys++] = p;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (check_ckpt(&ck[i], event_hash[i], cc))
+			break;
 out:
 	free(cc);
 	return rc;

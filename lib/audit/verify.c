@@ -29,8 +29,15 @@
  * SAAS_AUDIT_CHANGED at its seq).
  *
  * Damage is a finding, not an error: the call returns SAAS_OK with a report.
+ *
+ * The rows come from one of two sources and go through the same checker
+ * (check_row): the database (saas_audit_verify) or an export file written by
+ * saas_audit_export (saas_audit_verify_file), whose checkpoints are then
+ * checked with the public keys given instead of the context's.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,12 +152,58 @@ static int check_row(const struct saas__audit_row *row, void *payload)
 	return 0;
 }
 
+static void chain_init(struct verify_state *vs, const char *tenant_id)
+{
+	memset(vs, 0, sizeof *vs);
+	vs->tenant_id = tenant_id;
+	vs->next_seq = 1;
+	memset(vs->prev, '0', 64);
+}
+
+/* The report of a checked stream (chain in `vs`, then the checkpoints). */
+static int make_report(struct saas_audit_report **out, struct verify_state *vs,
+                       const struct saas__audit_ckpt_result *cr)
+{
+	struct saas_audit_report *r = calloc(1, sizeof *r);
+
+	*out = NULL;
+	if (!r)
+		return saas__enomem();
+	if (!vs->damage && cr->damage) {
+		vs->damage = cr->damage;
+		vs->bad_seq = cr->bad_seq;
+		memcpy(vs->msg, cr->msg, sizeof vs->msg);
+	}
+	r->checkpoints = cr->checked;
+	r->damage = vs->damage;
+	r->first_bad_seq = vs->damage ? vs->bad_seq : 0;
+	r->events = vs->events;
+	r->last_seq = vs->next_seq - 1;
+	if (vs->events)
+		memcpy(r->last_hash, vs->prev, 65);
+	if (!vs->damage)
+		snprintf(vs->msg, sizeof vs->msg, "intact: %" PRId64 " event%s, %s", vs->events,
+		         vs->events == 1 ? "" : "s",
+		         r->checkpoints ? "" : "no signed checkpoint");
+	if (!vs->damage && r->checkpoints) {
+		size_t n = strlen(vs->msg);
+		snprintf(vs->msg + n, sizeof vs->msg - n, "%" PRId64 " signed checkpoint%s verified",
+		         r->checkpoints, r->checkpoints == 1 ? "" : "s");
+	}
+	r->message = saas__strdup(vs->msg);
+	if (!r->message) {
+		free(r);
+		return saas__enomem();
+	}
+	*out = r;
+	return SAAS_OK;
+}
+
 int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *scope)
 {
 	int64_t t0 = saas__mono_ns();
 	struct verify_state vs;
 	struct saas__audit_ckpt_result cr;
-	struct saas_audit_report *r = NULL;
 	saas_tx *tx = NULL;
 	size_t rows;
 	int rc;
@@ -162,60 +215,247 @@ int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *
 		return saas__err(SAAS_EINVAL, "ctx", "ctx is NULL");
 	if ((rc = saas__scope_tenant(scope)))
 		goto done;
-	memset(&vs, 0, sizeof vs);
-	vs.tenant_id = scope->tenant_id;
-	vs.next_seq = 1;
-	memset(vs.prev, '0', 64);
-	r = calloc(1, sizeof *r);
-	if (!r) {
-		rc = saas__enomem();
-		goto done;
-	}
+	chain_init(&vs, scope->tenant_id);
+	memset(&cr, 0, sizeof cr);
 	/* No tenant check: any status, any id, the deployment's stream too. */
 	rc = saas__tx_begin(&tx, ctx, scope->tenant_id, false);
 	if (rc)
 		goto done;
+	/* The row source: the database, in batches, in one snapshot. */
 	do {
 		rc = saas__st_audit_scan(&rows, tx, vs.next_seq - 1, SCAN_BATCH, check_row, &vs);
 	} while (!rc && !vs.damage && rows == SCAN_BATCH);
-	if (!rc && !vs.damage) {
+	if (!rc && !vs.damage)
 		rc = saas__audit_ckpt_verify(&cr, tx, vs.next_seq - 1);
-		if (!rc && cr.damage) {
-			vs.damage = cr.damage;
-			vs.bad_seq = cr.bad_seq;
-			memcpy(vs.msg, cr.msg, sizeof vs.msg);
-		}
-		r->checkpoints = cr.checked;
-	}
 	saas__tx_rollback(tx);
-	if (rc)
-		goto done;
-
-	r->damage = vs.damage;
-	r->first_bad_seq = vs.damage ? vs.bad_seq : 0;
-	r->events = vs.events;
-	r->last_seq = vs.next_seq - 1;
-	if (vs.events)
-		memcpy(r->last_hash, vs.prev, 65);
-	if (!vs.damage)
-		snprintf(vs.msg, sizeof vs.msg, "intact: %" PRId64 " event%s, %s", vs.events,
-		         vs.events == 1 ? "" : "s",
-		         r->checkpoints ? "" : "no signed checkpoint");
-	if (!vs.damage && r->checkpoints) {
-		size_t n = strlen(vs.msg);
-		snprintf(vs.msg + n, sizeof vs.msg - n, "%" PRId64 " signed checkpoint%s verified",
-		         r->checkpoints, r->checkpoints == 1 ? "" : "s");
-	}
-	r->message = saas__strdup(vs.msg);
-	if (!r->message) {
-		rc = saas__enomem();
-		goto done;
-	}
-	*out = r;
-	r = NULL;
+	if (!rc)
+		rc = make_report(out, &vs, &cr);
 done:
-	saas_audit_report_free(r);
 	saas__op_done(ctx, "audit.verify", t0, rc);
+	return rc;
+}
+
+/* ---- verifying an export file (saas_audit_export's format) ------------------- */
+
+struct file_ckpts {
+	struct saas__audit_ckpt *ck;
+	size_t n, cap;
+	char (*hashes)[65]; /* the hash of event i + 1, while the chain is intact */
+	size_t nh, caph;
+};
+
+static void file_ckpts_free(struct file_ckpts *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free((char *)f->ck[i].hash);
+		free((char *)f->ck[i].key_id);
+		free((char *)f->ck[i].signature);
+	}
+	free(f->ck);
+	free(f->hashes);
+}
+
+static int bad_line(const char *path, size_t line, const char *what)
+{
+	return saas__err(SAAS_EINVAL, "path", "%s line %zu: %s", path, line, what);
+}
+
+/* A member that must be a string or null (*ok cleared otherwise). */
+static const char *str_or_null(json_t *o, const char *key, bool *ok)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*ok = false;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int int_member(json_t *o, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		return -1;
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+static int file_event(struct verify_state *vs, struct file_ckpts *fc, json_t *o,
+                      const char *path, size_t line)
+{
+	struct saas__audit_row r = {0};
+	const char *tenant;
+	int64_t fmt;
+	bool ok = true;
+
+	tenant = str_or_null(o, "tenant_id", &ok);
+	if (!tenant || strcmp(tenant, vs->tenant_id) != 0)
+		return bad_line(path, line, "the event's tenant_id is not the header's");
+	if (int_member(o, "seq", &r.seq) || int_member(o, "occurred_at", &r.occurred_at) ||
+	    int_member(o, "format", &fmt) || fmt < INT32_MIN || fmt > INT32_MAX)
+		return bad_line(path, line, "an event needs integer seq, occurred_at and format");
+	r.format = (int)fmt;
+	r.id = str_or_null(o, "id", &ok);
+	r.actor_type = str_or_null(o, "actor_type", &ok);
+	r.actor_id = str_or_null(o, "actor_id", &ok);
+	r.action = str_or_null(o, "action", &ok);
+	r.target_type = str_or_null(o, "target_type", &ok);
+	r.target_id = str_or_null(o, "target_id", &ok);
+	r.request_id = str_or_null(o, "request_id", &ok);
+	r.ip = str_or_null(o, "ip", &ok);
+	r.user_agent = str_or_null(o, "user_agent", &ok);
+	r.metadata = str_or_null(o, "metadata", &ok);
+	r.prev_hash = str_or_null(o, "prev_hash", &ok);
+	r.hash = str_or_null(o, "hash", &ok);
+	if (!ok)
+		return bad_line(path, line, "an event's text fields must be strings or null");
+	if (vs->damage)
+		return SAAS_OK; /* the first damage is reported; the rest is only parsed */
+	check_row(&r, vs);
+	if (!vs->damage) {
+		if (fc->nh == fc->caph) {
+			size_t cap = fc->caph ? fc->caph * 2 : 1024;
+			void *p = realloc(fc->hashes, cap * sizeof *fc->hashes);
+			if (!p)
+				return saas__enomem();
+			fc->hashes = p;
+			fc->caph = cap;
+		}
+		memcpy(fc->hashes[fc->nh++], vs->prev, 65);
+	}
+	return SAAS_OK;
+}
+
+static int file_ckpt(struct file_ckpts *fc, json_t *c, const char *path, size_t line)
+{
+	struct saas__audit_ckpt k = {0};
+	bool ok = true;
+	const char *hash, *key_id, *sig;
+
+	if (!json_is_object(c) || int_member(c, "seq", &k.seq) ||
+	    int_member(c, "created_at", &k.created_at))
+		return bad_line(path, line, "a checkpoint needs integer seq and created_at");
+	hash = str_or_null(c, "hash", &ok);
+	key_id = str_or_null(c, "key_id", &ok);
+	sig = str_or_null(c, "signature", &ok);
+	if (!ok || !hash || !key_id || !sig)
+		return bad_line(path, line, "a checkpoint needs hash, key_id and signature strings");
+	if (fc->n == fc->cap) {
+		size_t cap = fc->cap ? fc->cap * 2 : 16;
+		void *p = realloc(fc->ck, cap * sizeof *fc->ck);
+		if (!p)
+			return saas__enomem();
+		fc->ck = p;
+		fc->cap = cap;
+	}
+	k.hash = saas__strdup(hash);
+	k.key_id = saas__strdup(key_id);
+	k.signature = saas__strdup(sig);
+	fc->ck[fc->n++] = k;
+	if (!k.hash || !k.key_id || !k.signature)
+		return saas__enomem();
+	return SAAS_OK;
+}
+
+int saas_audit_verify_file(saas_audit_report **out, const char *path,
+                           const char *const *public_keys, size_t n_keys)
+{
+	struct verify_state vs = {0};
+	struct saas__audit_ckpt_result cr;
+	struct file_ckpts fc = {0};
+	const char **ev_hash = NULL;
+	char *buf = NULL, *tenant = NULL;
+	size_t cap = 0, line = 0;
+	bool in_ckpts = false;
+	ssize_t len;
+	FILE *f = NULL;
+	int rc = SAAS_OK;
+
+	if (!out)
+		return saas__err(SAAS_EINVAL, "out", "out is NULL");
+	*out = NULL;
+	if (!path)
+		return saas__err(SAAS_EINVAL, "path", "path is NULL");
+	if (n_keys && !public_keys)
+		return saas__err(SAAS_EINVAL, "public_keys", "public_keys is NULL");
+	/* The keys are checked first, whatever the file holds. */
+	if ((rc = saas__audit_ckpt_verify_list(&cr, "", 0, public_keys, n_keys, NULL, NULL, 0)))
+		return rc;
+	f = fopen(path, "rb");
+	if (!f)
+		return saas__err(errno == ENOENT ? SAAS_ENOTFOUND : SAAS_EINVAL, "path",
+		                 "cannot read %s: %s", path, strerror(errno));
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		json_error_t jerr;
+		json_t *o, *c;
+
+		line++;
+		if (len && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		o = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(o)) {
+			json_decref(o);
+			rc = bad_line(path, line, "not a JSON object");
+			break;
+		}
+		if (line == 1) {
+			json_t *v = json_object_get(o, "version");
+			const char *fmt = json_string_value(json_object_get(o, "format"));
+			const char *t = json_string_value(json_object_get(o, "tenant_id"));
+
+			if (!fmt || strcmp(fmt, "libsaas.audit.export") != 0 || !json_is_integer(v) ||
+			    json_integer_value(v) != 1 || !t || !*t)
+				rc = bad_line(path, line,
+				              "not a libsaas audit export header (format "
+				              "\"libsaas.audit.export\", version 1, tenant_id)");
+			else if (!(tenant = saas__strdup(t)))
+				rc = saas__enomem();
+			else
+				chain_init(&vs, tenant);
+		} else if ((c = json_object_get(o, "checkpoint"))) {
+			in_ckpts = true;
+			rc = file_ckpt(&fc, c, path, line);
+		} else if (in_ckpts) {
+			rc = bad_line(path, line, "an event after the checkpoints");
+		} else {
+			rc = file_event(&vs, &fc, o, path, line);
+		}
+		json_decref(o);
+		if (rc)
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = saas__err(SAAS_EINVAL, "path", "reading %s failed", path);
+	if (!rc && line == 0)
+		rc = saas__err(SAAS_EINVAL, "path", "%s line 1: the file is empty (no header)", path);
+	if (rc)
+		goto out;
+	memset(&cr, 0, sizeof cr);
+	if (!vs.damage && fc.n) {
+		ev_hash = calloc(fc.n, sizeof *ev_hash);
+		if (!ev_hash) {
+			rc = saas__enomem();
+			goto out;
+		}
+		for (size_t i = 0; i < fc.n; i++)
+			if (fc.ck[i].seq >= 1 && fc.ck[i].seq <= (int64_t)fc.nh)
+				ev_hash[i] = fc.hashes[fc.ck[i].seq - 1];
+		rc = saas__audit_ckpt_verify_list(&cr, tenant, vs.next_seq - 1, public_keys, n_keys,
+		                                  fc.ck, ev_hash, fc.n);
+	}
+	if (!rc)
+		rc = make_report(out, &vs, &cr);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(ev_hash);
+	file_ckpts_free(&fc);
+	free(tenant);
 	return rc;
 }
 

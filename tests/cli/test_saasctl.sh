@@ -428,7 +428,7 @@ run --db "$AUD" --actor ops-bot tenant reactivate shop
 run --db "$AUD" invite create --tenant shop --email dave@example.com --role member
 
 run audit --help
-check "audit --help lists list and verify with their options" eval 'rc_is 0 && out_has "audit list --tenant T" && out_has "--since TIME" && out_has "--until TIME" && out_has "--action PREFIX" && out_has "audit verify --tenant T" && out_has "audit checkpoint --tenant T" && out_has "audit keygen"'
+check "audit --help lists list and verify with their options" eval 'rc_is 0 && out_has "audit list --tenant T" && out_has "--since TIME" && out_has "--until TIME" && out_has "--action PREFIX" && out_has "audit verify [--tenant T]" && out_has "--file FILE" && out_has "audit export --tenant T --out FILE" && out_has "audit checkpoint --tenant T" && out_has "audit keygen"'
 run --help
 check "--help lists the audit verbs" eval 'out_has "audit list" && out_has "audit verify"'
 
@@ -527,6 +527,31 @@ expect_refused "audit checkpoint with a malformed key" SAAS_EINVAL --db "$AUD" -
 expect_refused "audit checkpoint with a missing key file" SAAS_ENOTFOUND --db "$AUD" --audit-key "file:$tmp/nokey" audit checkpoint --tenant shop
 check "the missing file is named" err_has "$tmp/nokey"
 expect_usage "audit checkpoint without --tenant" --db "$AUD" audit checkpoint
+
+# ---- audit export and verify --file ---------------------------------------------------
+
+run --db "$AUD" audit export --tenant shop --out "$tmp/shop.jsonl"
+check "audit export --out writes the file, mode 0600" eval 'rc_is 0 && err_empty && [[ $(stat -c %a "$tmp/shop.jsonl") == 600 ]]'
+check "audit export: a header, 5 events, 1 checkpoint" eval '[[ $(wc -l < "$tmp/shop.jsonl") == 7 ]] && head -n 1 "$tmp/shop.jsonl" | grep -q libsaas.audit.export'
+expect_refused "audit export refuses to overwrite a file" SAAS_EEXISTS --db "$AUD" audit export --tenant shop --out "$tmp/shop.jsonl"
+run --db "sqlite:$tmp/no/such/dir/x.db" audit verify --file "$tmp/shop.jsonl" --public-key "$PUB1"
+check "audit verify --file --public-key: intact, no database opened" eval 'rc_is 0 && out_has "5 events, 1 signed checkpoint verified" && [[ ! -e "$tmp/no" ]]'
+run --json audit verify --file "$tmp/shop.jsonl" --public-key "$PUB1"
+check "audit verify --file --json" json_true "d['ok'] is True and d['events'] == 5 and d['checkpoints'] == 1"
+run audit verify --file "$tmp/shop.jsonl"
+check "audit verify --file without the key: bad_signature" eval 'rc_is 1 && err_has "bad_signature at sequence number 5"'
+sed '4s/unpaid/unpaId/' "$tmp/shop.jsonl" > "$tmp/shop-changed.jsonl"
+run audit verify --file "$tmp/shop-changed.jsonl" --public-key "$PUB1"
+check "audit verify --file: a changed line is named" eval 'rc_is 1 && err_has "changed at sequence number 3"'
+sed '3d' "$tmp/shop.jsonl" > "$tmp/shop-missing.jsonl"
+run audit verify --file "$tmp/shop-missing.jsonl" --public-key "$PUB1"
+check "audit verify --file: a deleted line is missing" eval 'rc_is 1 && err_has "missing at sequence number 2"'
+printf 'oops\n' > "$tmp/bad.jsonl"
+expect_refused "audit verify --file on a file that is not an export" SAAS_EINVAL audit verify --file "$tmp/bad.jsonl"
+check "the bad line is named" err_has "line 1"
+expect_usage "audit verify --file with --tenant" audit verify --file "$tmp/shop.jsonl" --tenant shop
+expect_usage "audit verify --public-key without --file" --db "$AUD" audit verify --tenant shop --public-key "$PUB1"
+expect_usage "audit export without --out" --db "$AUD" audit export --tenant shop
 
 # ---- the storage URL --------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-/* saasctl: the audit commands (list, verify, checkpoint, keygen). */
+/* saasctl: the audit commands (list, verify, export, checkpoint, keygen). */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -233,16 +233,31 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a)
 	saas_scope *scope = NULL;
 	int rc, ok;
 
-	size_t ntrust = 0;
+	size_t ntrust = 0, npub = 0;
 	const char *const *trust = sc_opt_values(sc, a, "trust-key", &ntrust);
+	const char *const *pub = sc_opt_values(sc, a, "public-key", &npub);
+	const char *file = sc_opt_value(sc, a, "file");
+	const char *tenant = sc_opt_value(sc, a, "tenant");
 
+	if (file && (tenant || ntrust))
+		return sc_usage_error(sc, "--file verifies an export file: it takes --public-key, "
+		                          "not --tenant or --trust-key");
+	if (!file && npub)
+		return sc_usage_error(sc, "--public-key goes with --file (for the database, use "
+		                          "--trust-key)");
+	if (!file && !tenant)
+		return sc_usage_error(sc, "missing required option --tenant T (or --file FILE)");
 	rc = SAAS_OK;
-	for (size_t i = 0; !rc && i < ntrust; i++)
-		rc = saas_audit_trust_key(sc->ctx, trust[i]);
-	if (!rc)
-		rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
-	if (!rc)
-		rc = saas_audit_verify(&r, sc->ctx, scope);
+	if (file) {
+		rc = saas_audit_verify_file(&r, file, pub, npub);
+	} else {
+		for (size_t i = 0; !rc && i < ntrust; i++)
+			rc = saas_audit_trust_key(sc->ctx, trust[i]);
+		if (!rc)
+			rc = audit_scope(&scope, sc, tenant);
+		if (!rc)
+			rc = saas_audit_verify(&r, sc->ctx, scope);
+	}
 	saas_scope_free(scope);
 	if (rc)
 		return sc_lib_error(rc);
@@ -346,5 +361,25 @@ int sc_cmd_audit_keygen(struct sc *sc, const struct sc_args *a)
 		printf("%s\n", pub);
 	}
 	saas_free(pub);
+	return SC_EXIT_OK;
+}
+
+int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a)
+{
+	const char *out = sc_opt_value(sc, a, "out");
+	saas_scope *scope = NULL;
+	int rc;
+
+	rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
+	if (!rc)
+		rc = saas_audit_export(sc->ctx, scope, out);
+	saas_scope_free(scope);
+	if (rc)
+		return sc_lib_error(rc);
+	if (sc->json) {
+		printf("{\"out\":");
+		sc_json_string(stdout, out);
+		printf("}\n");
+	}
 	return SC_EXIT_OK;
 }

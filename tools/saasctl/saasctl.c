@@ -142,13 +142,25 @@ static const struct sc_verb audit_verbs[] = {
 	  {"cursor", "C", 0, "start after the page that returned cursor C", NULL},
 	  {0}}},
 	{"verify", NULL, 0,
-	 "Recompute a tenant's hash chain and check its signed checkpoints; exit 0 when "
-	 "intact, 1 naming the first damage.",
+	 "Recompute a tenant's hash chain (or an export file's) and check its signed "
+	 "checkpoints; exit 0 when intact, 1 naming the first damage.",
 	 sc_cmd_audit_verify,
-	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
-	   NULL},
+	 {{"tenant", "T", 0, "the tenant: id, slug, or 'system' for the deployment", NULL},
 	  {"trust-key", "PUB", SC_REPEAT,
 	   "also trust this older public key (saas-audit-pub-v1:...) for checkpoints", NULL},
+	  {"file", "FILE", 0,
+	   "verify this export file instead of the database (no --db, no --tenant)", NULL},
+	  {"public-key", "PUB", SC_REPEAT,
+	   "with --file: a public key (saas-audit-pub-v1:...) the checkpoints may be signed with",
+	   NULL},
+	  {0}}},
+	{"export", NULL, 0,
+	 "Write a tenant's audit events and signed checkpoints to FILE as JSON lines (mode 0600, "
+	 "must not exist), for 'audit verify --file'.",
+	 sc_cmd_audit_export,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
+	   NULL},
+	  {"out", "FILE", SC_REQUIRED, "the file to create", NULL},
 	  {0}}},
 	{"checkpoint", NULL, 0,
 	 "Sign a checkpoint of a tenant's audit stream with the signing key; print its seq.",
@@ -177,7 +189,7 @@ const struct sc_noun sc_nouns[] = {
 	{"member", "memberships of users in tenants, with roles", member_verbs,
 	 COUNT(member_verbs), 0},
 	{"invite", "invitations into a tenant", invite_verbs, COUNT(invite_verbs), 0},
-	{"audit", "the audit log: list events, verify the hash chain, sign checkpoints", audit_verbs,
+	{"audit", "the audit log: list events, verify the hash chain, export, sign checkpoints", audit_verbs,
 	 COUNT(audit_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
@@ -602,8 +614,11 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return sc_lib_error(rc);
 	}
-	/* keygen needs no database. */
-	rc = sc.verb->run == sc_cmd_audit_keygen ? SC_EXIT_OK : open_ctx(&sc);
+	/* keygen, and verify of an export file, need no database. */
+	rc = sc.verb->run == sc_cmd_audit_keygen ||
+	                     (sc.verb->run == sc_cmd_audit_verify && sc_opt_value(&sc, &a, "file"))
+	             ? SC_EXIT_OK
+	             : open_ctx(&sc);
 	if (!rc)
 		rc = sc.verb->run(&sc, &a);
 	args_free(&a);

@@ -108,6 +108,7 @@ int sc_cmd_audit_list(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_keygen(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_checkpoint(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a);
 
 /* ---- util.c ---------------------------------------------------------------- */
 
