@@ -20,8 +20,9 @@ const char *saas__actor_type_name(int actor_type)
 	}
 }
 
-int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
-                       const char *target_type, const char *target_id, json_t *metadata)
+int saas__audit_append_seq(int64_t *out_seq, saas_tx *tx, const saas_scope *scope,
+                           const char *action, const char *target_type, const char *target_id,
+                           json_t *metadata)
 {
 	saas_ctx *ctx = saas__tx_ctx(tx);
 	struct saas__audit_row e = {0};
@@ -41,7 +42,7 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 	 * the stored text and the hash never hold their values. */
 	if (metadata && saas__audit_redact(metadata, ctx->opts.audit_redact_keys) < 0) {
 		json_decref(metadata);
-		return SAAS_ENOMEM;
+		return saas__enomem();
 	}
 	meta = saas__json_take_dump(metadata);
 	rc = meta ? saas_id_new(&id, ctx, "evt") : saas__enomem();
@@ -71,10 +72,18 @@ int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
 		rc = saas__st_audit_insert(tx, &e);
 	if (!rc)
 		rc = saas__audit_ckpt_auto(tx, e.seq, hash);
+	if (!rc && out_seq)
+		*out_seq = e.seq;
 out:
 	free(id);
 	free(meta);
 	return rc;
+}
+
+int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
+                       const char *target_type, const char *target_id, json_t *metadata)
+{
+	return saas__audit_append_seq(NULL, tx, scope, action, target_type, target_id, metadata);
 }
 
 int saas__audit_append_system(saas_tx *tx, const saas_scope *scope, const char *action,

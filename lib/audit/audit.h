@@ -20,6 +20,10 @@
  */
 int saas__audit_append(saas_tx *tx, const saas_scope *scope, const char *action,
                        const char *target_type, const char *target_id, json_t *metadata);
+/* The same, also giving the event's sequence number in *out_seq (may be NULL). */
+int saas__audit_append_seq(int64_t *out_seq, saas_tx *tx, const saas_scope *scope,
+                           const char *action, const char *target_type, const char *target_id,
+                           json_t *metadata);
 
 /*
  * The same, in the deployment's own stream (SAAS_SYSTEM_TENANT_ID), inside the

@@ -124,12 +124,9 @@ int saas_audit_record(int64_t *out_seq, saas_ctx *ctx, const saas_scope *scope,
 		saas__tenant_row_free(t);
 	}
 	if (!rc) {
-		rc = saas__audit_append(tx, scope, action, target_type, target_id, meta);
+		rc = saas__audit_append_seq(out_seq, tx, scope, action, target_type, target_id,
+		                            meta);
 		meta = NULL; /* stolen */
-	}
-	if (!rc && out_seq) {
-		char hash[65];
-		rc = saas__st_audit_tail(out_seq, hash, tx);
 	}
 	rc = saas__tx_finish(tx, rc);
 	if (rc && out_seq)
