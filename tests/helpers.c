@@ -149,3 +149,35 @@ int th_run(Suite *s)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+void th_audit_anchor_and_checkpoint(saas_ctx *ctx, const char *tenant_id)
+{
+	char *sec, *pub;
+	int64_t n, seq;
+
+	ck_ok(saas_audit_keygen(&sec, &pub, "test"));
+	setenv("SAAS_AUDIT_SIGNING_KEY", sec, 1);
+	th_clock_advance(1000);
+	ck_ok(saas_audit_purge(&n, ctx, th_scope(tenant_id), th_clock_ms));
+	ck_assert_int_gt(n, 0);
+	ck_ok(saas_audit_checkpoint(&seq, ctx, th_scope(tenant_id)));
+	unsetenv("SAAS_AUDIT_SIGNING_KEY");
+	saas_free_secret(sec);
+	saas_free(pub);
+}
+
+int th_run_on(unsigned which, const char **url, Suite *(*make)(void))
+{
+	const char *pg = getenv("SAAS_TEST_POSTGRES_URL");
+	const char *urls[3] = {"memory:", "sqlite:", pg && *pg ? pg : NULL};
+	int rc = EXIT_SUCCESS;
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (!(which & (1u << i)) || !urls[i])
+			continue;
+		*url = urls[i];
+		if (th_run(make()) != EXIT_SUCCESS)
+			rc = EXIT_FAILURE;
+	}
+	return rc;
+}

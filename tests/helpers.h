@@ -28,6 +28,12 @@ saas_scope *th_scope(const char *tenant_id);
 const char *th_tenant(saas_ctx *ctx, const char *slug);
 const char *th_user(saas_ctx *ctx, const char *email);
 
+/* Give the tenant's audit stream a row in every audit table: purge its
+ * events so far under a signed retention anchor (after advancing the test
+ * clock), then sign a checkpoint of what follows. Uses a throwaway key,
+ * through SAAS_AUDIT_SIGNING_KEY (which the context reads once). */
+void th_audit_anchor_and_checkpoint(saas_ctx *ctx, const char *tenant_id);
+
 /* Assert that `expr` returns `code`, printing the last error on mismatch. */
 #define ck_rc(expr, code)                                                              \
 	do {                                                                           \
@@ -44,5 +50,14 @@ const char *th_user(saas_ctx *ctx, const char *email);
 
 /* Run a suite; returns the process exit status. */
 int th_run(Suite *s);
+
+/* The backends th_run_on runs a suite on. */
+#define TH_MEMORY 1u
+#define TH_SQLITE 2u
+#define TH_POSTGRES 4u /* only when SAAS_TEST_POSTGRES_URL is set */
+
+/* Run the suite `make` builds once on each backend of `which`, setting *url
+ * to the backend's URL first; EXIT_SUCCESS when every run passed. */
+int th_run_on(unsigned which, const char **url, Suite *(*make)(void));
 
 #endif

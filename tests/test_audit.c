@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "audit_helpers.h"
 #include "audit/audit.h"
 #include "store/store.h"
 
@@ -51,20 +51,7 @@ static saas_query q_delete = SAAS_QUERY(
 static void tamper(const char *tenant, saas_query *q, const char *fmt, int64_t seq,
                    const char *a, const char *b, int64_t n)
 {
-	saas_tx *tx;
-	int64_t changed = 0;
-
-	ck_ok(saas__tx_begin(&tx, ctx, tenant, true));
-	if (strcmp(fmt, "sis") == 0)
-		ck_ok(saas__q_exec(tx, q, &changed, "sis", tenant, seq, a));
-	else if (strcmp(fmt, "siss") == 0)
-		ck_ok(saas__q_exec(tx, q, &changed, "siss", tenant, seq, a, b));
-	else if (strcmp(fmt, "sii") == 0)
-		ck_ok(saas__q_exec(tx, q, &changed, "sii", tenant, seq, n));
-	else
-		ck_ok(saas__q_exec(tx, q, &changed, "si", tenant, seq));
-	ck_ok(saas__tx_commit(tx));
-	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(ta_exec(ctx, tenant, q, fmt, seq, a, b, n), 1);
 }
 
 /* Swap two events' sequence numbers through a temporary one. */
@@ -551,14 +538,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	const char *urls[3] = {"memory:", "sqlite:", getenv("SAAS_TEST_POSTGRES_URL")};
-	size_t n = urls[2] && *urls[2] ? 3 : 2;
-	int rc = EXIT_SUCCESS;
-
-	for (size_t i = 0; i < n; i++) {
-		url = urls[i];
-		if (th_run(suite()) != EXIT_SUCCESS)
-			rc = EXIT_FAILURE;
-	}
-	return rc;
+	return th_run_on(TH_MEMORY | TH_SQLITE | TH_POSTGRES, &url, suite);
 }

@@ -735,14 +735,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	const char *urls[3] = {"memory:", "sqlite:", getenv("SAAS_TEST_POSTGRES_URL")};
-	size_t n = urls[2] && *urls[2] ? 3 : 2;
-	int rc = EXIT_SUCCESS;
-
-	for (size_t i = 0; i < n; i++) {
-		url = urls[i];
-		if (th_run(suite()) != EXIT_SUCCESS)
-			rc = EXIT_FAILURE;
-	}
-	return rc;
+	return th_run_on(TH_MEMORY | TH_SQLITE | TH_POSTGRES, &url, suite);
 }

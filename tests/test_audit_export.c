@@ -307,13 +307,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	const char *urls[2] = {"memory:", "sqlite:"};
-	int rc = EXIT_SUCCESS;
-
-	for (size_t i = 0; i < 2; i++) {
-		url = urls[i];
-		if (th_run(suite()) != EXIT_SUCCESS)
-			rc = EXIT_FAILURE;
-	}
-	return rc;
+	return th_run_on(TH_MEMORY | TH_SQLITE, &url, suite);
 }

@@ -420,7 +420,9 @@ START_TEST(json_shape)
 		ck_assert(json_object_get(c, "request_id") && json_object_get(c, "ip") &&
 		          json_object_get(c, "user_agent"));
 		ck_assert(json_is_object(json_object_get(e, "metadata")));
-		ck_assert_int_eq(json_integer_value(json_object_get(e, "format")), 1);
+		ck_assert_int_eq(json_integer_value(json_object_get(e, "format")), 2);
+		ck_assert(json_object_get(actor, "on_behalf_of") && json_object_get(actor, "email"));
+		ck_assert(json_object_get(e, "personal"));
 		const char *ph = json_string_value(json_object_get(e, "prev_hash"));
 		const char *h = json_string_value(json_object_get(e, "hash"));
 		ck_assert_ptr_nonnull(ph);
@@ -603,13 +605,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	const char *urls[] = {"memory:", "sqlite:"};
-	int rc = EXIT_SUCCESS;
-
-	for (size_t i = 0; i < 2; i++) {
-		url = urls[i];
-		if (th_run(suite()) != EXIT_SUCCESS)
-			rc = EXIT_FAILURE;
-	}
-	return rc;
+	return th_run_on(TH_MEMORY | TH_SQLITE, &url, suite);
 }

@@ -77,6 +77,7 @@ static saas_query q_count_all[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM invitations"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_events"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_checkpoints"),
+	SAAS_QUERY("SELECT COUNT(*) FROM audit_anchors"),
 };
 static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM member_roles WHERE tenant_id = $1"),
@@ -84,6 +85,7 @@ static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM invitations WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_checkpoints WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM audit_anchors WHERE tenant_id = $1"),
 };
 static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE member_roles SET role = role WHERE tenant_id = $1"),
@@ -91,6 +93,7 @@ static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE invitations SET revoked_at = 0 WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE audit_events SET action = 'x' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE audit_checkpoints SET key_id = 'x' WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE audit_anchors SET key_id = 'x' WHERE tenant_id = $1"),
 };
 static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM member_roles WHERE tenant_id = $1"),
@@ -98,8 +101,9 @@ static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM invitations WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_events WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_checkpoints WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
 };
-#define NTABLES 5
+#define NTABLES 6
 static saas_query q_insert_event = SAAS_QUERY(
 	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action,"
 	" format, prev_hash, hash) VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged', 1,"
@@ -119,21 +123,6 @@ static void tables_are_listed(void)
 }
 
 /* Two tenants with a member, an invitation and audit events each. */
-/* Sign a checkpoint of the tenant's stream with a throwaway key (the library
- * default, SAAS_AUDIT_SIGNING_KEY, read once by the context). */
-static void checkpoint(const char *tenant)
-{
-	char *sec, *pub;
-	int64_t seq;
-
-	ck_ok(saas_audit_keygen(&sec, &pub, "test"));
-	setenv("SAAS_AUDIT_SIGNING_KEY", sec, 1);
-	ck_ok(saas_audit_checkpoint(&seq, ctx, th_scope(tenant)));
-	unsetenv("SAAS_AUDIT_SIGNING_KEY");
-	saas_free_secret(sec);
-	saas_free(pub);
-}
-
 static void two_tenants(const char **a, const char **b)
 {
 	const char *u = th_user(ctx, "u@example.com");
@@ -151,8 +140,8 @@ static void two_tenants(const char **a, const char **b)
 	ck_ok(saas_invitation_create(&inv, &token, ctx, th_scope(*b), "n@example.com", member, 1, 0));
 	saas_invitation_free(inv);
 	saas_free_secret(token);
-	checkpoint(*a);
-	checkpoint(*b);
+	th_audit_anchor_and_checkpoint(ctx, *a);
+	th_audit_anchor_and_checkpoint(ctx, *b);
 }
 
 /* ---- row-level security ------------------------------------------------------------ */

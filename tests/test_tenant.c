@@ -369,18 +369,42 @@ START_TEST(request_context_is_audited)
 	saas_scope *s;
 	char *text;
 
-	ck_ok(saas_scope_new(&s, t, SAAS_ACTOR_SUPPORT, "alice@support"));
+	saas_audit_filter f = SAAS_AUDIT_FILTER_INIT;
+	saas_audit_page *p;
+
+	ck_ok(saas_scope_new(&s, t, SAAS_ACTOR_SUPPORT, "stf_alice"));
 	ck_ok(saas_scope_set_request_id(s, "req-123"));
 	ck_ok(saas_scope_set_ip(s, "2001:db8::1"));
 	ck_ok(saas_scope_set_user_agent(s, "curl/8.0"));
+	ck_ok(saas_scope_set_actor_email(s, "Alice@Support.Example"));
+	ck_ok(saas_scope_set_on_behalf_of(s, "usr_01HZX0000000000000000000A8"));
 	ck_ok(saas_tenant_suspend(ctx, s, "abuse report"));
 	saas_scope_free(s);
+	/* The export holds the stored rows: the personal fields only encrypted. */
 	ck_ok(saas_tenant_export(&text, ctx, th_scope(t)));
 	ck_assert_ptr_nonnull(strstr(text, "\"request_id\":\"req-123\""));
-	ck_assert_ptr_nonnull(strstr(text, "\"ip\":\"2001:db8::1\""));
 	ck_assert_ptr_nonnull(strstr(text, "\"actor_type\":\"support\""));
-	ck_assert_ptr_nonnull(strstr(text, "\"user_agent\":\"curl/8.0\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"on_behalf_of\":\"usr_01HZX0000000000000000000A8\""));
+	ck_assert_ptr_null(strstr(text, "2001:db8::1"));
+	ck_assert_ptr_null(strstr(text, "curl/8.0"));
+	ck_assert_ptr_null(strstr(text, "alice@support.example"));
 	saas_free(text);
+	/* The log shows both identities and the decrypted context. */
+	f.action_prefix = "tenant.suspended";
+	ck_ok(saas_audit_query(&p, ctx, th_scope(t), &f, NULL, 10));
+	ck_assert_uint_eq(saas_audit_page_count(p), 1);
+	json_t *e = json_loads(saas_audit_page_event_json(p, 0), 0, NULL);
+	json_t *actor = json_object_get(e, "actor"), *c = json_object_get(e, "context");
+	ck_assert_str_eq(json_string_value(json_object_get(actor, "type")), "support");
+	ck_assert_str_eq(json_string_value(json_object_get(actor, "id")), "stf_alice");
+	ck_assert_str_eq(json_string_value(json_object_get(actor, "on_behalf_of")),
+	                 "usr_01HZX0000000000000000000A8");
+	ck_assert_str_eq(json_string_value(json_object_get(actor, "email")), "alice@support.example");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "ip")), "2001:db8::1");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "user_agent")), "curl/8.0");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "request_id")), "req-123");
+	json_decref(e);
+	saas_audit_page_free(p);
 }
 END_TEST
 

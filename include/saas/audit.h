@@ -58,6 +58,11 @@ typedef struct saas_audit_page saas_audit_page;
  * for event 1), else `SAAS_AUDIT_BROKEN_LINK` (an event edited and re-hashed
  * breaks the link of the next one).
  *
+ * A stream whose oldest events were purged (saas_audit_purge()) starts
+ * after its signed retention anchor: the anchor's signature is checked first
+ * (else `SAAS_AUDIT_BAD_SIGNATURE` at the anchor's seq), and the first event
+ * must chain to the anchor's hash.
+ *
  * Then, if the chain is intact, each signed checkpoint of the stream (see
  * saas_audit_checkpoint()), in sequence order: its signature must verify with
  * the public key of its key id, the context's own key or one given to
@@ -80,14 +85,17 @@ SAAS_EXTERN(int) saas_audit_verify(saas_audit_report **out, saas_ctx *ctx,
  * deployment's) to `path` as JSON lines, for a verifier with no database
  * (saas_audit_verify_file(), `saasctl audit verify --file`). The file is
  * created with mode 0600 and never overwritten. Line 1 is the header
- * `{"format":"libsaas.audit.export","version":1,"tenant_id":…,"exported_at":…}`
+ * `{"format":"libsaas.audit.export","version":2,"tenant_id":…,"exported_at":…}`
  * (exported_at in ms since the epoch); then each event in sequence order with
  * the raw stored values the hash covers (`tenant_id`, `seq`, `id`,
  * `occurred_at` in ms, `actor_type`, `actor_id`, `action`, `target_type`,
  * `target_id`, `request_id`, `ip`, `user_agent`, `metadata` as the stored
- * text, `format`, `prev_hash`, `hash`; absent values null); then each signed
- * checkpoint as `{"checkpoint":{"seq":…,"hash":…,"created_at":…,"key_id":…,
- * "signature":…}}`. Read in one snapshot, in batches. Allowed in every
+ * text, `on_behalf_of`, `subject_id`, `personal` (the ciphertext: an export
+ * holds no personal data in the clear and no keys), `format`, `prev_hash`,
+ * `hash`; absent values null); then each signed checkpoint as
+ * `{"checkpoint":{"seq":…,"hash":…,"created_at":…,"key_id":…,
+ * "signature":…}}`. A stream whose oldest events were purged has, as line 2,
+ * its retention anchor `{"anchor":{…}}` with the same members. Read in one snapshot, in batches. Allowed in every
  * tenant status; a file written halfway is removed.
  *
  * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a scope without a
@@ -98,8 +106,9 @@ SAAS_EXTERN(int) saas_audit_verify(saas_audit_report **out, saas_ctx *ctx,
 SAAS_EXTERN(int) saas_audit_export(saas_ctx *ctx, const saas_scope *scope, const char *path);
 
 /**
- * Verify an export file written by saas_audit_export() without a context or
- * database: the same chain checks as saas_audit_verify(), then each
+ * Verify an export file written by saas_audit_export() (version 1 or 2)
+ * without a context or database: the retention anchor's signature if there
+ * is one, the same chain checks as saas_audit_verify(), then each
  * checkpoint in the file with the given public keys (`saas-audit-pub-v1:…`;
  * a checkpoint whose key is not among them is `SAAS_AUDIT_BAD_SIGNATURE`).
  * Damage is a finding, reported as by saas_audit_verify().
@@ -121,6 +130,8 @@ SAAS_EXTERN(int) saas_audit_report_damage(const saas_audit_report *r);
 SAAS_EXTERN(const char *) saas_audit_damage_name(int damage);
 /** The first bad sequence number, or 0 when intact (or `r` is NULL). */
 SAAS_EXTERN(int64_t) saas_audit_report_first_bad_seq(const saas_audit_report *r);
+/** The first sequence number of the stream as verified: 1, or, after a purge (saas_audit_purge()), the event after the signed retention anchor; 0 for a NULL report. */
+SAAS_EXTERN(int64_t) saas_audit_report_first_seq(const saas_audit_report *r);
 /** How many events verified (for a damaged stream, those before the first bad one). */
 SAAS_EXTERN(int64_t) saas_audit_report_events(const saas_audit_report *r);
 /** The last sequence number of the stream (0 for an empty one); for a damaged stream, that of the last event before the damage. */
@@ -187,10 +198,16 @@ SAAS_EXTERN(int) saas_audit_count(int64_t *out, saas_ctx *ctx, const saas_scope 
 SAAS_EXTERN(size_t) saas_audit_page_count(const saas_audit_page *p);
 /**
  * The i-th event of the page as a JSON object: `seq`, `id`, `tenant_id`,
- * `occurred_at` (RFC 3339), `actor` (`type`, `id`), `action`, `target`
- * (`type`, `id`, or null), `context` (`request_id`, `ip`, `user_agent`),
- * `metadata` (an object), `format`, `prev_hash`, `hash`. Borrowed from `p`;
- * NULL past the end.
+ * `occurred_at` (RFC 3339), `actor` (`type`, `id`, `on_behalf_of`: for a
+ * support actor the user it acted for, else null; `email`), `action`,
+ * `target` (`type`, `id`, or null), `context` (`request_id`, `ip`,
+ * `user_agent`), `metadata` (an object), `personal` (null when the event
+ * holds no personal data, else `subject_id`, `readable`: false once the
+ * subject was forgotten, and `data`: the application's personal fields or
+ * null), `format`, `prev_hash`, `hash`. The actor's email, ip and user agent
+ * are decrypted from the event's personal data (null once forgotten; format
+ * 1 events stored ip and user agent in the clear). Borrowed from `p`; NULL
+ * past the end.
  */
 SAAS_EXTERN(const char *) saas_audit_page_event_json(const saas_audit_page *p, size_t i);
 /** The sequence number of the i-th event, or 0 past the end. */
@@ -213,8 +230,10 @@ SAAS_EXTERN(void) saas_audit_page_free(saas_audit_page *p);
  * access, a failed login, a rate limit hit), and for the application's own
  * events: it commits even when the caller's work fails. It does not join a
  * transaction the caller may have open elsewhere. The event is chained and
- * hashed like every other, with the scope's actor, request id, ip and user
- * agent, and its metadata is redacted first (see "Redaction" in
+ * hashed like every other, with the scope's actor (and, for support, the
+ * user it acts for), request id, and personal data (actor email, ip, user
+ * agent: encrypted with the actor's subject key, see
+ * saas_audit_forget_subject()), and its metadata is redacted first (see "Redaction" in
  * docs/audit.md: secret-looking keys, and the context's `audit_redact_keys`,
  * get the value `"[redacted]"`).
  *
@@ -242,6 +261,99 @@ SAAS_EXTERN(void) saas_audit_page_free(saas_audit_page *p);
 SAAS_EXTERN(int) saas_audit_record(int64_t *out_seq, saas_ctx *ctx, const saas_scope *scope,
                                    const char *action, const char *target_type,
                                    const char *target_id, const char *metadata_json);
+
+/** Current version of `saas_audit_entry`. */
+#define SAAS_AUDIT_ENTRY_VERSION 1
+
+/**
+ * One event for saas_audit_record_batch(). Start from
+ * `SAAS_AUDIT_ENTRY_INIT`. All strings are borrowed for the call.
+ */
+typedef struct saas_audit_entry {
+	unsigned version;          /**< `SAAS_AUDIT_ENTRY_VERSION` */
+	const char *action;        /**< as saas_audit_record()'s `action` */
+	const char *target_type;   /**< as saas_audit_record()'s, or NULL */
+	const char *target_id;     /**< as saas_audit_record()'s, or NULL */
+	const char *metadata_json; /**< a JSON object, or NULL for `{}`; redacted, hashed in the clear */
+	/** Personal data about the actor, or NULL: a JSON object (at most 65536
+	 *  bytes) stored encrypted with the actor's subject key, like the
+	 *  scope's ip, user agent and actor email (see "Personal data" in
+	 *  docs/audit.md), and readable until saas_audit_forget_subject(). */
+	const char *personal_json;
+} saas_audit_entry;
+
+/** Static initialiser for `saas_audit_entry`. */
+#define SAAS_AUDIT_ENTRY_INIT { SAAS_AUDIT_ENTRY_VERSION, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Append `n` events, in order, to the scope's tenant's stream (or the
+ * deployment's, with `SAAS_SYSTEM_TENANT_ID`) in ONE transaction of their
+ * own: all of them commit, or none (the first bad entry refuses the whole
+ * batch before anything is written). The same rules as saas_audit_record(),
+ * whose single event this call also writes with personal data; far faster
+ * per event for bulk imports and high-volume application events, because
+ * the stream is read and locked once.
+ *
+ * @param out_first_seq receives the first event's sequence number (the others
+ *                      follow without gaps), 0 on error; may be NULL.
+ * @param entries       `n` entries (1 to 10000), borrowed.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (as saas_audit_record(), the message
+ *         naming the entry by its index from 0; a bad version, field
+ *         `"version"`; `"personal"` for personal_json that is not a JSON
+ *         object; `"n"` for 0 or more than 10000 entries); `SAAS_ENOTFOUND`;
+ *         `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_record_batch(int64_t *out_first_seq, saas_ctx *ctx,
+                                         const saas_scope *scope,
+                                         const saas_audit_entry *entries, size_t n);
+
+/**
+ * Forget a data subject: delete the key that encrypts its personal data
+ * (the email, ip and user agent recorded when it acted, and any
+ * `personal_json`) in every stream, in one transaction with the event
+ * `audit.subject_forgotten` in the deployment's stream. Afterwards queries
+ * show that data as unreadable (`"readable": false`) while every hash, and
+ * so saas_audit_verify(), still verifies: the hashes cover the ciphertext.
+ * Events the subject records later get a new key. A subject is an actor id
+ * (`usr_…` for users). Deleting a key does not reach copies of the
+ * database made before (backups): see "Personal data" in docs/audit.md.
+ *
+ * @param scope      who asks (the actor recorded); its tenant is not used.
+ * @param subject_id the actor id whose personal data to forget.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a malformed subject id:
+ *         field `"subject_id"`); `SAAS_ENOTFOUND` (the subject has no key:
+ *         never recorded with personal data, or already forgotten; field
+ *         `"subject_id"`); `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_forget_subject(saas_ctx *ctx, const saas_scope *scope,
+                                           const char *subject_id);
+
+/**
+ * Retention: delete the oldest events of the scope's tenant's stream (or the
+ * deployment's), those that occurred before `before_ms`, keeping the stream
+ * verifiable. The events deleted are a prefix: from the first to the last
+ * one before the first event at or after `before_ms` (all of them when none
+ * is that recent). In one write transaction that holds the stream: the
+ * stream is verified first (damage refuses the purge with `SAAS_ESTATE`, so
+ * the evidence stays); the prefix and its checkpoints are deleted; a signed
+ * retention anchor (the last purged event's seq and hash, see "Retention"
+ * in docs/audit.md) replaces the stream's previous one; the event
+ * `audit.purged` (metadata `through_seq`, `events`, `before`) is appended.
+ * Verification then starts after the anchor (and needs the anchor's public
+ * key: the context's own, or one given to saas_audit_trust_key()). Nothing
+ * older: no change and no event, `*out_purged` 0. Needs the signing key
+ * always, as checkpoints do, even when nothing is old enough.
+ *
+ * @param out_purged receives the number of events deleted.
+ * @param before_ms  a time in the past, in ms since the epoch.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL arguments, a scope without a
+ *         tenant, `before_ms` not positive or in the future, field
+ *         `"before_ms"`); `SAAS_ENOTFOUND` (no signing key, field
+ *         `"audit_signing_key"`); `SAAS_ESTATE` (the stream is damaged: the
+ *         message says how); `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_audit_purge(int64_t *out_purged, saas_ctx *ctx, const saas_scope *scope,
+                                  int64_t before_ms);
 
 /**
  * Make a new ed25519 key for signing audit checkpoints.

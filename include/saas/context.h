@@ -180,6 +180,24 @@ SAAS_EXTERN(int) saas_scope_set_ip(saas_scope *scope, const char *ip);
  */
 SAAS_EXTERN(int) saas_scope_set_user_agent(saas_scope *scope, const char *user_agent);
 
+/**
+ * Set the actor's email, recorded with audit events as personal data:
+ * encrypted with the actor's audit key, never in the clear (see "Personal
+ * data" in docs/audit.md). NULL clears it. Normalised and copied.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (field `"email"`) if it is not an email
+ *         address; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_scope_set_actor_email(saas_scope *scope, const char *email);
+
+/**
+ * For a support actor (`SAAS_ACTOR_SUPPORT`, whose id names the staff
+ * member): the user they act on behalf of, so that audit events carry both
+ * identities: a user id (`usr_…`), or NULL to clear. Copied.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (field `"on_behalf_of"`) for another
+ *         actor type or a malformed id; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_scope_set_on_behalf_of(saas_scope *scope, const char *user_id);
+
 /** The scope's tenant id, or NULL. Borrowed. */
 SAAS_EXTERN(const char *) saas_scope_tenant_id(const saas_scope *scope);
 

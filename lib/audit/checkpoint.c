@@ -35,6 +35,9 @@
 #define STATEMENT_MAX 512
 #define MAX_TRUSTED 64
 #define CKPT_BATCH 1000u
+#define SIG64_LEN SAAS__AUDIT_SIG64_LEN
+_Static_assert(SIG64_LEN == sodium_base64_ENCODED_LEN(crypto_sign_BYTES, B64),
+               "the base64 length of a signature");
 
 struct pubkey {
 	char id[KEY_ID_MAX + 1];
@@ -351,42 +354,71 @@ out:
 
 /* ---- signing ------------------------------------------------------------------ */
 
-static int statement(char *buf, size_t n, const char *tenant, int64_t seq, const char *hash,
-                     int64_t created_at)
+/* The signed statement of a checkpoint ("checkpoint") or of a retention
+ * anchor ("anchor"); its length, or -1 if it does not fit. */
+static int statement(char *buf, size_t n, const char *kind, const char *tenant, int64_t seq,
+                     const char *hash, int64_t created_at)
 {
-	int k = snprintf(buf, n, "libsaas audit checkpoint v1\n%s\n%" PRId64 "\n%s\n%" PRId64 "\n",
+	int k = snprintf(buf, n, "libsaas audit %s v1\n%s\n%" PRId64 "\n%s\n%" PRId64 "\n", kind,
 	                 tenant, seq, hash, created_at);
 	if (k < 0 || (size_t)k >= n)
 		return -1;
 	return k;
 }
 
+/* Sign `c` (seq and hash set) as a `kind` of the transaction's tenant with
+ * the loaded key: sets created_at, key_id and signature (into sig64). */
+static int sign(struct saas__audit_ckpt *c, char sig64[SIG64_LEN], saas_tx *tx,
+                const char *kind)
+{
+	saas_ctx *ctx = saas__tx_ctx(tx);
+	struct saas__audit_keys *k = ctx->audit_keys;
+	unsigned char sig[crypto_sign_BYTES];
+	char text[STATEMENT_MAX];
+	int len;
+
+	c->created_at = saas__now(ctx);
+	c->key_id = k->own.id;
+	c->signature = sig64;
+	len = statement(text, sizeof text, kind, saas__tx_tenant(tx), c->seq, c->hash,
+	                c->created_at);
+	if (len < 0)
+		return saas__err(SAAS_EINTERNAL, NULL, "%s statement too long", kind);
+	crypto_sign_detached(sig, NULL, (const unsigned char *)text, (size_t)len, k->sk);
+	sodium_bin2base64(sig64, SIG64_LEN, sig, sizeof sig, B64);
+	return SAAS_OK;
+}
+
 /* Sign and insert a checkpoint of event `seq` (hash `hash`) of the
  * transaction's tenant; the key is loaded. */
 static int sign_insert(saas_tx *tx, int64_t seq, const char *hash)
 {
-	saas_ctx *ctx = saas__tx_ctx(tx);
-	struct saas__audit_keys *k = ctx->audit_keys;
-	struct saas__audit_ckpt c;
-	unsigned char sig[crypto_sign_BYTES];
-	char text[STATEMENT_MAX];
-	char sig64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, B64)];
-	int len;
+	struct saas__audit_ckpt c = {.seq = seq, .hash = hash};
+	char sig64[SIG64_LEN];
+	int rc = sign(&c, sig64, tx, "checkpoint");
 
-	c.seq = seq;
-	c.hash = hash;
-	c.created_at = saas__now(ctx);
-	c.key_id = k->own.id;
-	c.signature = sig64;
-	len = statement(text, sizeof text, saas__tx_tenant(tx), seq, hash, c.created_at);
-	if (len < 0)
-		return saas__err(SAAS_EINTERNAL, NULL, "checkpoint statement too long");
-	crypto_sign_detached(sig, NULL, (const unsigned char *)text, (size_t)len, k->sk);
-	sodium_bin2base64(sig64, sizeof sig64, sig, sizeof sig, B64);
-	return saas__st_audit_ckpt_insert(tx, &c);
+	return rc ? rc : saas__st_audit_ckpt_insert(tx, &c);
 }
 
-int saas__audit_ckpt_auto(saas_tx *tx, int64_t seq, const char *hash)
+int saas__audit_require_key(saas_ctx *ctx)
+{
+	bool have;
+	int rc = load_key(&have, ctx);
+
+	return rc ? rc : have ? SAAS_OK : no_key();
+}
+
+int saas__audit_anchor_sign(struct saas__audit_ckpt *a, char sig64[SIG64_LEN], saas_tx *tx)
+{
+	bool have;
+	int rc = load_key(&have, saas__tx_ctx(tx));
+
+	if (!rc && !have)
+		rc = no_key();
+	return rc ? rc : sign(a, sig64, tx, "anchor");
+}
+
+int saas__audit_ckpt_auto(saas_tx *tx, int64_t seq, const char *hash, bool check_time)
 {
 	saas_ctx *ctx = saas__tx_ctx(tx);
 	unsigned every = ctx->opts.audit_checkpoint_every;
@@ -398,7 +430,7 @@ int saas__audit_ckpt_auto(saas_tx *tx, int64_t seq, const char *hash)
 		return SAAS_OK;
 	if (every && seq % every == 0)
 		due = true;
-	if (!due && secs) {
+	if (!due && secs && check_time) {
 		int64_t last, at;
 		rc = saas__st_audit_ckpt_last(&last, &at, tx);
 		if (rc)
@@ -472,6 +504,7 @@ done:
 
 struct ckpt_check {
 	const char *tenant;
+	int64_t first_seq;             /* the stream's first event (after its anchor) */
 	int64_t last_seq;              /* the verified stream's last event */
 	struct pubkey keys[MAX_TRUSTED + 1];
 	size_t nkeys;
@@ -486,9 +519,11 @@ static const struct pubkey *find_key(const struct ckpt_check *cc, const char *id
 	return NULL;
 }
 
-static int check_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, void *payload)
+/* Whether `c`'s signature, as a `kind` statement, verifies with the key of
+ * its id; if not, the finding is in cc->res (BAD_SIGNATURE at c->seq). */
+static bool signature_ok(struct ckpt_check *cc, const struct saas__audit_ckpt *c,
+                         const char *kind, const char *what)
 {
-	struct ckpt_check *cc = payload;
 	struct saas__audit_ckpt_result *r = cc->res;
 	const struct pubkey *pk = find_key(cc, c->key_id);
 	unsigned char sig[crypto_sign_BYTES];
@@ -497,18 +532,18 @@ static int check_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, 
 	const char *end;
 	int len;
 
-	r->last_seq = c->seq;
 	if (!pk) {
 		snprintf(r->msg, sizeof r->msg,
-		         "the checkpoint of event %" PRId64 " is signed with key '%s', which is not "
+		         "the %s of event %" PRId64 " is signed with key '%s', which is not "
 		         "trusted: give its public key (saas_audit_trust_key, or the keys given to "
 		         "saas_audit_verify_file) to verify it",
-		         c->seq, c->key_id ? c->key_id : "");
+		         what, c->seq, c->key_id ? c->key_id : "");
 		r->damage = SAAS_AUDIT_BAD_SIGNATURE;
 		r->bad_seq = c->seq;
-		return 1;
+		return false;
 	}
-	len = c->hash ? statement(text, sizeof text, cc->tenant, c->seq, c->hash, c->created_at)
+	len = c->hash ? statement(text, sizeof text, kind, cc->tenant, c->seq, c->hash,
+	                          c->created_at)
 	              : -1;
 	if (len < 0 || !c->signature ||
 	    sodium_base642bin(sig, sizeof sig, c->signature, strlen(c->signature), NULL, &got, &end,
@@ -516,12 +551,29 @@ static int check_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, 
 	    got != sizeof sig || *end != '\0' ||
 	    crypto_sign_verify_detached(sig, (const unsigned char *)text, (size_t)len, pk->pk) != 0) {
 		snprintf(r->msg, sizeof r->msg,
-		         "the checkpoint of event %" PRId64 " has a bad signature for key '%s': "
-		         "the checkpoint was forged or altered",
-		         c->seq, pk->id);
+		         "the %s of event %" PRId64 " has a bad signature for key '%s': "
+		         "it was forged or altered",
+		         what, c->seq, pk->id);
 		r->damage = SAAS_AUDIT_BAD_SIGNATURE;
 		r->bad_seq = c->seq;
+		return false;
+	}
+	return true;
+}
+
+static int check_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, void *payload)
+{
+	struct ckpt_check *cc = payload;
+	struct saas__audit_ckpt_result *r = cc->res;
+
+	r->last_seq = c->seq;
+	if (!signature_ok(cc, c, "checkpoint", "checkpoint"))
 		return 1;
+	if (c->seq <= cc->first_seq - 1) {
+		/* Its event was purged under the anchor: only the signature
+		 * can be checked. */
+		r->checked++;
+		return 0;
 	}
 	if (c->seq > cc->last_seq) {
 		snprintf(r->msg, sizeof r->msg,
@@ -545,13 +597,69 @@ static int check_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, 
 	return 0;
 }
 
-int saas__audit_ckpt_verify(struct saas__audit_ckpt_result *res, saas_tx *tx, int64_t last_seq)
+/* The context's own key and the keys it trusts. */
+static int keys_from_ctx(struct ckpt_check *cc, saas_ctx *ctx)
 {
-	saas_ctx *ctx = saas__tx_ctx(tx);
+	bool have;
+	int rc = load_key(&have, ctx);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&ctx->audit_key_mu);
+	if (have)
+		cc->keys[cc->nkeys++] = ctx->audit_keys->own;
+	for (size_t i = 0; i < ctx->audit_keys->ntrusted; i++)
+		cc->keys[cc->nkeys++] = ctx->audit_keys->trusted[i];
+	pthread_mutex_unlock(&ctx->audit_key_mu);
+	return SAAS_OK;
+}
+
+/* Public keys given as text (saas-audit-pub-v1:…). */
+static int keys_from_list(struct ckpt_check *cc, const char *const *public_keys, size_t n_keys)
+{
+	if (n_keys > MAX_TRUSTED)
+		return saas__err(SAAS_EINVAL, "public_keys", "at most %d public keys can be given",
+		                 MAX_TRUSTED);
+	for (size_t i = 0; i < n_keys; i++) {
+		struct pubkey p;
+
+		if (!public_keys[i] ||
+		    !parse_key(public_keys[i], strlen(public_keys[i]), PUBLIC_PREFIX, p.id, p.pk))
+			return saas__err(SAAS_EINVAL, "public_keys",
+			                 "public key %zu is malformed: expected 'saas-audit-pub-v1:"
+			                 "<key_id>:<base64 of a 32-byte public key>'",
+			                 i + 1);
+		if (!find_key(cc, p.id))
+			cc->keys[cc->nkeys++] = p;
+	}
+	return SAAS_OK;
+}
+
+int saas__audit_anchor_verify(struct saas__audit_ckpt_result *res, saas_ctx *ctx,
+                              const char *tenant_id, const char *const *public_keys,
+                              size_t n_keys, const struct saas__audit_ckpt *anchor)
+{
+	struct ckpt_check *cc = calloc(1, sizeof *cc);
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	if (!cc)
+		return saas__enomem();
+	cc->tenant = tenant_id;
+	cc->res = res;
+	rc = ctx ? keys_from_ctx(cc, ctx) : keys_from_list(cc, public_keys, n_keys);
+	if (!rc && signature_ok(cc, anchor, "anchor", "retention anchor"))
+		res->checked = 1;
+	free(cc);
+	return rc;
+}
+
+int saas__audit_ckpt_verify(struct saas__audit_ckpt_result *res, saas_tx *tx, int64_t first_seq,
+                            int64_t last_seq)
+{
 	struct ckpt_check *cc;
 	int64_t after = 0;
 	size_t rows;
-	bool have;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -559,62 +667,41 @@ int saas__audit_ckpt_verify(struct saas__audit_ckpt_result *res, saas_tx *tx, in
 	if (!cc)
 		return saas__enomem();
 	cc->tenant = saas__tx_tenant(tx);
+	cc->first_seq = first_seq;
 	cc->last_seq = last_seq;
 	cc->res = res;
-	rc = load_key(&have, ctx);
-	if (rc)
-		goto out;
-	pthread_mutex_lock(&ctx->audit_key_mu);
-	if (have)
-		cc->keys[cc->nkeys++] = ctx->audit_keys->own;
-	for (size_t i = 0; i < ctx->audit_keys->ntrusted; i++)
-		cc->keys[cc->nkeys++] = ctx->audit_keys->trusted[i];
-	pthread_mutex_unlock(&ctx->audit_key_mu);
-	do {
+	rc = keys_from_ctx(cc, saas__tx_ctx(tx));
+	while (!rc) {
 		rc = saas__st_audit_ckpt_scan(&rows, tx, after, CKPT_BATCH, check_ckpt, cc);
 		after = res->last_seq;
-	} while (!rc && !res->damage && rows == CKPT_BATCH);
-out:
+		if (res->damage || rows < CKPT_BATCH)
+			break;
+	}
 	free(cc);
 	return rc;
 }
 
 int saas__audit_ckpt_verify_list(struct saas__audit_ckpt_result *res, const char *tenant_id,
-                                 int64_t last_seq, const char *const *public_keys,
-                                 size_t n_keys, const struct saas__audit_ckpt *ck,
+                                 int64_t first_seq, int64_t last_seq,
+                                 const char *const *public_keys, size_t n_keys,
+                                 const struct saas__audit_ckpt *ck,
                                  const char *const *event_hash, size_t n)
 {
 	struct ckpt_check *cc;
-	int rc = SAAS_OK;
+	int rc;
 
 	memset(res, 0, sizeof *res);
-	if (n_keys > MAX_TRUSTED)
-		return saas__err(SAAS_EINVAL, "public_keys", "at most %d public keys can be given",
-		                 MAX_TRUSTED);
 	cc = calloc(1, sizeof *cc);
 	if (!cc)
 		return saas__enomem();
 	cc->tenant = tenant_id;
+	cc->first_seq = first_seq;
 	cc->last_seq = last_seq;
 	cc->res = res;
-	for (size_t i = 0; i < n_keys; i++) {
-		struct pubkey p;
-
-		if (!public_keys[i] ||
-		    !parse_key(public_keys[i], strlen(public_keys[i]), PUBLIC_PREFIX, p.id, p.pk)) {
-			rc = saas__err(SAAS_EINVAL, "public_keys",
-			               "public key %zu is malformed: expected 'saas-audit-pub-v1:<key_id>:"
-			               "<base64 of a 32-byte public key>'",
-			               i + 1);
-			goto out;
-		}
-		if (!find_key(cc, p.id))
-			cc->keys[cc->nkeys++] = p;
-	}
-	for (size_t i = 0; i < n; i++)
+	rc = keys_from_list(cc, public_keys, n_keys);
+	for (size_t i = 0; !rc && i < n; i++)
 		if (check_ckpt(&ck[i], event_hash[i], cc))
 			break;
-out:
 	free(cc);
 	return rc;
 }

@@ -1,24 +1,29 @@
 /*
- * The canonical encoding of an audit event and its chained hash, format 1.
- * docs/audit.md is the specification; a change here is a new format number.
+ * The canonical encodings of an audit event and its chained hash, formats 1
+ * and 2. docs/audit.md is the specification; a change here is a new format
+ * number, and every format ever written stays readable.
  *
  *   hash = BLAKE2b-256( prev_hash (32 bytes)
- *                    || "libsaas/audit/1\n"
- *                    || field_1 || … || field_13 )
+ *                    || "libsaas/audit/<format>\n"
+ *                    || field_1 || … || field_n )
  *
  * Each text field is its length as 4 bytes big-endian followed by its UTF-8
  * bytes; an absent (NULL) field is the 4 bytes FF FF FF FF alone. Each
- * integer field is 8 bytes big-endian two's complement. Field order: tenant_id,
- * seq, id, occurred_at, actor_type, actor_id, action, target_type, target_id,
- * request_id, ip, user_agent, metadata (the stored JSON text, as stored).
+ * integer field is 8 bytes big-endian two's complement. Format 1 has 13
+ * fields: tenant_id, seq, id, occurred_at, actor_type, actor_id, action,
+ * target_type, target_id, request_id, ip, user_agent, metadata (the stored
+ * JSON text, as stored). Format 2 has those 13 and then on_behalf_of,
+ * subject_id and personal (the ciphertext, as stored): the hash covers the
+ * encrypted personal data, never its plaintext, so deleting a subject's key
+ * leaves every hash verifiable.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "audit.h"
 
-#define DOMAIN_V1 "libsaas/audit/1\n"
 
 static void put_text(crypto_generichash_state *st, const char *s)
 {
@@ -47,16 +52,19 @@ int saas__audit_hash(char out_hex[65], const char *tenant_id, const struct saas_
 	unsigned char prev[32], h[32];
 	crypto_generichash_state st;
 
-	if (e->format != SAAS__AUDIT_FORMAT)
+	char domain[32];
+
+	if (e->format < 1 || e->format > SAAS__AUDIT_FORMAT)
 		return saas__err(SAAS_EINVAL, "format", "audit event format %d is not known (this "
-		                 "library reads format %d)", e->format, SAAS__AUDIT_FORMAT);
+		                 "library reads formats 1 to %d)", e->format, SAAS__AUDIT_FORMAT);
 	if (!e->prev_hash || strlen(e->prev_hash) != 64 ||
 	    sodium_hex2bin(prev, sizeof prev, e->prev_hash, 64, NULL, NULL, NULL) != 0)
 		return saas__err(SAAS_EINVAL, "prev_hash", "audit event %lld has a malformed "
 		                 "previous hash", (long long)e->seq);
 	crypto_generichash_init(&st, NULL, 0, sizeof h);
 	crypto_generichash_update(&st, prev, sizeof prev);
-	crypto_generichash_update(&st, (const unsigned char *)DOMAIN_V1, strlen(DOMAIN_V1));
+	snprintf(domain, sizeof domain, "libsaas/audit/%d\n", e->format);
+	crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain));
 	put_text(&st, tenant_id);
 	put_int(&st, e->seq);
 	put_text(&st, e->id);
@@ -70,6 +78,11 @@ int saas__audit_hash(char out_hex[65], const char *tenant_id, const struct saas_
 	put_text(&st, e->ip);
 	put_text(&st, e->user_agent);
 	put_text(&st, e->metadata);
+	if (e->format >= 2) {
+		put_text(&st, e->on_behalf_of);
+		put_text(&st, e->subject_id);
+		put_text(&st, e->personal);
+	}
 	crypto_generichash_final(&st, h, sizeof h);
 	sodium_bin2hex(out_hex, 65, h, sizeof h);
 	return SAAS_OK;

@@ -1,7 +1,7 @@
 /*
  * Exporting an audit stream as JSON lines (docs/audit.md, "Export"): a
- * header, every event with the raw stored values its hash covers, then every
- * signed checkpoint. saas_audit_verify_file() (verify.c) reads it back.
+ * header, the retention anchor if the stream has one, every event with the
+ * raw stored values its hash covers, then every signed checkpoint. saas_audit_verify_file() (verify.c) reads it back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +58,22 @@ static int put_event(const struct saas__audit_row *e, void *payload)
 		saas__json_str_or_null(e->prev_hash), "hash", saas__json_str_or_null(e->hash));
 
 	es->last = e->seq;
+	if (o && (json_object_set_new(o, "on_behalf_of", saas__json_str_or_null(e->on_behalf_of)) ||
+	          json_object_set_new(o, "subject_id", saas__json_str_or_null(e->subject_id)) ||
+	          json_object_set_new(o, "personal", saas__json_str_or_null(e->personal)))) {
+		json_decref(o);
+		o = NULL;
+	}
 	return put_line(es, o);
+}
+
+/* {"<kind>":{seq, hash, created_at, key_id, signature}} */
+static json_t *signed_json(const char *kind, const struct saas__audit_ckpt *c)
+{
+	return json_pack("{s:{s:I,s:o,s:I,s:o,s:o}}", kind, "seq", (json_int_t)c->seq, "hash",
+	                 saas__json_str_or_null(c->hash), "created_at", (json_int_t)c->created_at,
+	                 "key_id", saas__json_str_or_null(c->key_id), "signature",
+	                 saas__json_str_or_null(c->signature));
 }
 
 static int put_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, void *payload)
@@ -67,17 +82,15 @@ static int put_ckpt(const struct saas__audit_ckpt *c, const char *event_hash, vo
 	(void)event_hash;
 
 	es->last = c->seq;
-	return put_line(es, json_pack("{s:{s:I,s:o,s:I,s:o,s:o}}", "checkpoint", "seq",
-	                              (json_int_t)c->seq, "hash", saas__json_str_or_null(c->hash),
-	                              "created_at", (json_int_t)c->created_at, "key_id",
-	                              saas__json_str_or_null(c->key_id), "signature",
-	                              saas__json_str_or_null(c->signature)));
+	return put_line(es, signed_json("checkpoint", c));
 }
 
 int saas_audit_export(saas_ctx *ctx, const saas_scope *scope, const char *path)
 {
 	int64_t t0 = saas__mono_ns();
 	struct export_state es = {0};
+	struct saas__audit_ckpt anchor = {0};
+	bool have_anchor = false;
 	saas_tx *tx = NULL;
 	size_t rows;
 	bool created = false;
@@ -109,16 +122,23 @@ int saas_audit_export(saas_ctx *ctx, const saas_scope *scope, const char *path)
 	}
 	es.tenant_id = scope->tenant_id;
 	rc = put_line(&es, json_pack("{s:s,s:i,s:s,s:I}", "format", "libsaas.audit.export",
-	                             "version", 1, "tenant_id", scope->tenant_id, "exported_at",
-	                             (json_int_t)saas__now(ctx)));
+	                             "version", SAAS__AUDIT_EXPORT_VERSION, "tenant_id",
+	                             scope->tenant_id, "exported_at", (json_int_t)saas__now(ctx)));
 	if (!rc)
 		rc = saas__tx_begin(&tx, ctx, scope->tenant_id, false);
 	if (rc)
 		goto done;
-	/* One snapshot for the events and the checkpoints. */
-	do {
+	/* One snapshot for the anchor, the events and the checkpoints. */
+	rc = saas__st_audit_anchor_get(&have_anchor, &anchor, tx);
+	if (!rc && have_anchor) {
+		rc = put_line(&es, signed_json("anchor", &anchor));
+		es.last = anchor.seq;
+	}
+	while (!rc) {
 		rc = saas__st_audit_scan(&rows, tx, es.last, EXPORT_BATCH, put_event, &es);
-	} while (!rc && rows == EXPORT_BATCH);
+		if (rows < EXPORT_BATCH)
+			break;
+	}
 	es.last = 0;
 	while (!rc) {
 		rc = saas__st_audit_ckpt_scan(&rows, tx, es.last, EXPORT_BATCH, put_ckpt, &es);
@@ -136,6 +156,7 @@ done:
 	}
 	if (rc && created)
 		unlink(path);
+	saas__audit_ckpt_clear(&anchor);
 	saas__op_done(ctx, "audit.export", t0, rc);
 	return rc;
 }

@@ -105,11 +105,22 @@ static json_t *text_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* The event as documented in saas/audit.h, compact with sorted keys. */
+static json_t *member_or_null(json_t *o, const char *key)
+{
+	json_t *v = o ? json_object_get(o, key) : NULL;
+
+	return v ? json_incref(v) : json_null();
+}
+
+/* The event as documented in saas/audit.h, compact with sorted keys. The
+ * personal data of a format-2 event is decrypted with its subject's key
+ * (e->subject_key; NULL once forgotten). */
 static int event_json(char **out, const char *tenant_id, const struct saas__audit_row *e)
 {
 	json_error_t jerr;
 	json_t *meta = json_loads(e->metadata ? e->metadata : "{}", 0, &jerr), *target, *obj;
+	json_t *plain = NULL, *personal = json_null(), *ip, *ua, *email;
+	int rc;
 
 	*out = NULL;
 	if (!meta || !json_is_object(meta)) {
@@ -118,18 +129,40 @@ static int event_json(char **out, const char *tenant_id, const struct saas__audi
 		                 "audit event %lld of tenant %s has metadata that is not a JSON object",
 		                 (long long)e->seq, tenant_id);
 	}
+	if (e->format >= 2) {
+		rc = saas__audit_unseal(&plain, e->subject_key_id, e->subject_key, e->personal);
+		if (rc) {
+			json_decref(meta);
+			return saas__err(rc, NULL, "audit event %lld of tenant %s: %s",
+			                 (long long)e->seq, tenant_id, saas_error_message(saas_error_last()));
+		}
+		if (e->personal)
+			personal = json_pack("{s:o,s:b,s:o}", "subject_id", text_or_null(e->subject_id),
+			                     "readable", plain != NULL, "data",
+			                     member_or_null(plain, "data"));
+		ip = member_or_null(plain, "ip");
+		ua = member_or_null(plain, "user_agent");
+		email = member_or_null(plain, "actor_email");
+	} else {
+		ip = text_or_null(e->ip);
+		ua = text_or_null(e->user_agent);
+		email = json_null();
+	}
 	target = (e->target_type || e->target_id)
 	                 ? json_pack("{s:o,s:o}", "type", text_or_null(e->target_type), "id",
 	                             text_or_null(e->target_id))
 	                 : json_null();
-	obj = json_pack("{s:I,s:o,s:s,s:o,s:{s:o,s:o},s:o,s:o,s:{s:o,s:o,s:o},s:o,s:i,s:o,s:o}",
+	obj = json_pack("{s:I,s:o,s:s,s:o,s:{s:o,s:o,s:o,s:o},s:o,s:o,s:{s:o,s:o,s:o},s:o,s:o,"
+	                "s:i,s:o,s:o}",
 	                "seq", (json_int_t)e->seq, "id", text_or_null(e->id), "tenant_id",
 	                tenant_id, "occurred_at", saas__json_time(e->occurred_at), "actor", "type",
-	                text_or_null(e->actor_type), "id", text_or_null(e->actor_id), "action",
+	                text_or_null(e->actor_type), "id", text_or_null(e->actor_id),
+	                "on_behalf_of", text_or_null(e->on_behalf_of), "email", email, "action",
 	                text_or_null(e->action), "target", target, "context", "request_id",
-	                text_or_null(e->request_id), "ip", text_or_null(e->ip), "user_agent",
-	                text_or_null(e->user_agent), "metadata", meta, "format", e->format,
-	                "prev_hash", text_or_null(e->prev_hash), "hash", text_or_null(e->hash));
+	                text_or_null(e->request_id), "ip", ip, "user_agent", ua, "metadata", meta,
+	                "personal", personal, "format", e->format, "prev_hash",
+	                text_or_null(e->prev_hash), "hash", text_or_null(e->hash));
+	json_decref(plain);
 	if (!obj)
 		return saas__enomem();
 	*out = saas__json_take_dump(obj);

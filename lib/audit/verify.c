@@ -1,6 +1,8 @@
 /*
- * Verifying a tenant's audit stream: recompute the chain from event 1 to the
- * last and report the first damage found.
+ * Verifying a tenant's audit stream: recompute the chain from event 1 (or,
+ * when the oldest events were purged, from the event after the stream's
+ * signed retention anchor, whose signature is checked first) to the last
+ * and report the first damage found.
  *
  * Events are read in seq order, 1,000 at a time, inside one read transaction
  * (one snapshot: PostgreSQL read transactions are REPEATABLE READ), so a huge
@@ -8,7 +10,8 @@
  *
  *  1. seq must be the next number (1 for the first event). A jump from k-1 to
  *     a larger number is SAAS_AUDIT_MISSING at k, the first missing number.
- *  2. The format must be one this library knows, and prev_hash well formed;
+ *  2. The format must be one this library knows (1 or 2; a format-1 row must
+ *     leave the format-2 columns empty), and prev_hash well formed;
  *     otherwise SAAS_AUDIT_CHANGED.
  *  3. The hash recomputed from the row (its own seq, format and prev_hash)
  *     must equal the stored hash. If not, the event is recomputed with each
@@ -18,7 +21,7 @@
  *     numbers swapped, or one moved): SAAS_AUDIT_OUT_OF_ORDER. Otherwise
  *     SAAS_AUDIT_CHANGED.
  *  4. The stored prev_hash must equal the previous event's stored hash (64
- *     '0' for event 1); otherwise SAAS_AUDIT_BROKEN_LINK (an event edited and
+ *     '0' for event 1, the anchor's hash for the event after it); otherwise SAAS_AUDIT_BROKEN_LINK (an event edited and
  *     re-hashed breaks the link of the one after it; events deleted and the
  *     rest renumbered and re-hashed break it too).
  *
@@ -51,6 +54,7 @@
 
 struct saas_audit_report {
 	int damage;
+	int64_t first_seq;
 	int64_t first_bad_seq;
 	int64_t events;
 	int64_t last_seq;
@@ -61,6 +65,7 @@ struct saas_audit_report {
 
 struct verify_state {
 	const char *tenant_id;
+	int64_t first_seq; /* 1, or the event after the retention anchor */
 	int64_t next_seq;  /* the sequence number expected next */
 	char prev[65];     /* the stored hash of the last event checked (or 64 '0') */
 	int64_t events;    /* events that verified */
@@ -113,10 +118,15 @@ static int check_row(const struct saas__audit_row *row, void *payload)
 		         vs->next_seq, vs->next_seq - 1, k);
 		return found(vs, SAAS_AUDIT_MISSING, vs->next_seq);
 	}
-	if (row->format != SAAS__AUDIT_FORMAT) {
+	if (row->format < 1 || row->format > SAAS__AUDIT_FORMAT) {
 		snprintf(vs->msg, sizeof vs->msg,
 		         "event %" PRId64 " was changed: its format %d is not one this library knows "
-		         "(it reads format %d)", k, row->format, SAAS__AUDIT_FORMAT);
+		         "(it reads formats 1 to %d)", k, row->format, SAAS__AUDIT_FORMAT);
+		return found(vs, SAAS_AUDIT_CHANGED, k);
+	}
+	if (row->format == 1 && (row->on_behalf_of || row->subject_id || row->personal)) {
+		snprintf(vs->msg, sizeof vs->msg,
+		         "event %" PRId64 " was changed: it is a format-1 event with format-2 fields", k);
 		return found(vs, SAAS_AUDIT_CHANGED, k);
 	}
 	if (saas__audit_hash(h, vs->tenant_id, row) != SAAS_OK) {
@@ -140,6 +150,10 @@ static int check_row(const struct saas__audit_row *row, void *payload)
 		if (k == 1)
 			snprintf(vs->msg, sizeof vs->msg,
 			         "event 1 has a broken link: its previous hash is not 64 zeros");
+		else if (k == vs->first_seq)
+			snprintf(vs->msg, sizeof vs->msg,
+			         "event %" PRId64 " has a broken link: its previous hash is not the one "
+			         "the retention anchor holds for event %" PRId64, k, k - 1);
 		else
 			snprintf(vs->msg, sizeof vs->msg,
 			         "event %" PRId64 " has a broken link: its previous hash is not the hash "
@@ -152,12 +166,27 @@ static int check_row(const struct saas__audit_row *row, void *payload)
 	return 0;
 }
 
-static void chain_init(struct verify_state *vs, const char *tenant_id)
+/* Start at event 1, or after the retention anchor `a` (NULL: none). */
+static void chain_init(struct verify_state *vs, const char *tenant_id,
+                       const struct saas__audit_ckpt *a)
 {
 	memset(vs, 0, sizeof *vs);
 	vs->tenant_id = tenant_id;
-	vs->next_seq = 1;
+	vs->first_seq = vs->next_seq = 1;
 	memset(vs->prev, '0', 64);
+	if (a && a->hash && strlen(a->hash) == 64 && a->seq >= 1) {
+		vs->first_seq = vs->next_seq = a->seq + 1;
+		memcpy(vs->prev, a->hash, 65);
+	}
+}
+
+/* A bad anchor signature is the first damage: it precedes every event. */
+static void anchor_damage(struct verify_state *vs, const struct saas__audit_ckpt_result *ar)
+{
+	vs->damage = ar->damage;
+	vs->bad_seq = ar->bad_seq;
+	vs->events = 0;
+	memcpy(vs->msg, ar->msg, sizeof vs->msg);
 }
 
 /* The report of a checked stream (chain in `vs`, then the checkpoints). */
@@ -175,13 +204,20 @@ static int make_report(struct saas_audit_report **out, struct verify_state *vs,
 		memcpy(vs->msg, cr->msg, sizeof vs->msg);
 	}
 	r->checkpoints = cr->checked;
+	r->first_seq = vs->first_seq;
 	r->damage = vs->damage;
 	r->first_bad_seq = vs->damage ? vs->bad_seq : 0;
 	r->events = vs->events;
 	r->last_seq = vs->next_seq - 1;
 	if (vs->events)
 		memcpy(r->last_hash, vs->prev, 65);
-	if (!vs->damage)
+	if (!vs->damage && vs->first_seq > 1)
+		snprintf(vs->msg, sizeof vs->msg,
+		         "intact: %" PRId64 " event%s from %" PRId64 " (1 to %" PRId64 " purged under "
+		         "a signed retention anchor), %s",
+		         vs->events, vs->events == 1 ? "" : "s", vs->first_seq, vs->first_seq - 1,
+		         r->checkpoints ? "" : "no signed checkpoint");
+	else if (!vs->damage)
 		snprintf(vs->msg, sizeof vs->msg, "intact: %" PRId64 " event%s, %s", vs->events,
 		         vs->events == 1 ? "" : "s",
 		         r->checkpoints ? "" : "no signed checkpoint");
@@ -199,13 +235,44 @@ static int make_report(struct saas_audit_report **out, struct verify_state *vs,
 	return SAAS_OK;
 }
 
+int saas__audit_verify_tx(saas_audit_report **out, saas_tx *tx)
+{
+	struct verify_state vs;
+	struct saas__audit_ckpt_result cr, ar;
+	struct saas__audit_ckpt anchor;
+	bool have_anchor;
+	size_t rows;
+	int rc;
+
+	memset(&cr, 0, sizeof cr);
+	rc = saas__st_audit_anchor_get(&have_anchor, &anchor, tx);
+	if (rc)
+		return rc;
+	chain_init(&vs, saas__tx_tenant(tx), have_anchor ? &anchor : NULL);
+	if (have_anchor) {
+		rc = saas__audit_anchor_verify(&ar, saas__tx_ctx(tx), saas__tx_tenant(tx), NULL, 0,
+		                               &anchor);
+		if (!rc && ar.damage)
+			anchor_damage(&vs, &ar);
+	}
+	/* The row source: the database, in batches, in one snapshot. */
+	while (!rc && !vs.damage) {
+		rc = saas__st_audit_scan(&rows, tx, vs.next_seq - 1, SCAN_BATCH, check_row, &vs);
+		if (rows < SCAN_BATCH)
+			break;
+	}
+	if (!rc && !vs.damage)
+		rc = saas__audit_ckpt_verify(&cr, tx, vs.first_seq, vs.next_seq - 1);
+	if (!rc)
+		rc = make_report(out, &vs, &cr);
+	saas__audit_ckpt_clear(&anchor);
+	return rc;
+}
+
 int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *scope)
 {
 	int64_t t0 = saas__mono_ns();
-	struct verify_state vs;
-	struct saas__audit_ckpt_result cr;
 	saas_tx *tx = NULL;
-	size_t rows;
 	int rc;
 
 	if (!out)
@@ -215,21 +282,12 @@ int saas_audit_verify(saas_audit_report **out, saas_ctx *ctx, const saas_scope *
 		return saas__err(SAAS_EINVAL, "ctx", "ctx is NULL");
 	if ((rc = saas__scope_tenant(scope)))
 		goto done;
-	chain_init(&vs, scope->tenant_id);
-	memset(&cr, 0, sizeof cr);
 	/* No tenant check: any status, any id, the deployment's stream too. */
 	rc = saas__tx_begin(&tx, ctx, scope->tenant_id, false);
 	if (rc)
 		goto done;
-	/* The row source: the database, in batches, in one snapshot. */
-	do {
-		rc = saas__st_audit_scan(&rows, tx, vs.next_seq - 1, SCAN_BATCH, check_row, &vs);
-	} while (!rc && !vs.damage && rows == SCAN_BATCH);
-	if (!rc && !vs.damage)
-		rc = saas__audit_ckpt_verify(&cr, tx, vs.next_seq - 1);
+	rc = saas__audit_verify_tx(out, tx);
 	saas__tx_rollback(tx);
-	if (!rc)
-		rc = make_report(out, &vs, &cr);
 done:
 	saas__op_done(ctx, "audit.verify", t0, rc);
 	return rc;
@@ -246,11 +304,8 @@ struct file_ckpts {
 
 static void file_ckpts_free(struct file_ckpts *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		free((char *)f->ck[i].hash);
-		free((char *)f->ck[i].key_id);
-		free((char *)f->ck[i].signature);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		saas__audit_ckpt_clear(&f->ck[i]);
 	free(f->ck);
 	free(f->hashes);
 }
@@ -309,6 +364,9 @@ static int file_event(struct verify_state *vs, struct file_ckpts *fc, json_t *o,
 	r.ip = str_or_null(o, "ip", &ok);
 	r.user_agent = str_or_null(o, "user_agent", &ok);
 	r.metadata = str_or_null(o, "metadata", &ok);
+	r.on_behalf_of = str_or_null(o, "on_behalf_of", &ok);
+	r.subject_id = str_or_null(o, "subject_id", &ok);
+	r.personal = str_or_null(o, "personal", &ok);
 	r.prev_hash = str_or_null(o, "prev_hash", &ok);
 	r.hash = str_or_null(o, "hash", &ok);
 	if (!ok)
@@ -330,20 +388,43 @@ static int file_event(struct verify_state *vs, struct file_ckpts *fc, json_t *o,
 	return SAAS_OK;
 }
 
-static int file_ckpt(struct file_ckpts *fc, json_t *c, const char *path, size_t line)
+/* A checkpoint or anchor object of an export file into `k` (strings
+ * malloc'd; free with saas__audit_ckpt_clear). */
+static int parse_signed(struct saas__audit_ckpt *k, json_t *c, const char *what,
+                        const char *path, size_t line)
 {
-	struct saas__audit_ckpt k = {0};
 	bool ok = true;
 	const char *hash, *key_id, *sig;
+	char msg[128];
 
-	if (!json_is_object(c) || int_member(c, "seq", &k.seq) ||
-	    int_member(c, "created_at", &k.created_at))
-		return bad_line(path, line, "a checkpoint needs integer seq and created_at");
+	memset(k, 0, sizeof *k);
+	if (!json_is_object(c) || int_member(c, "seq", &k->seq) ||
+	    int_member(c, "created_at", &k->created_at)) {
+		snprintf(msg, sizeof msg, "a %s needs integer seq and created_at", what);
+		return bad_line(path, line, msg);
+	}
 	hash = str_or_null(c, "hash", &ok);
 	key_id = str_or_null(c, "key_id", &ok);
 	sig = str_or_null(c, "signature", &ok);
-	if (!ok || !hash || !key_id || !sig)
-		return bad_line(path, line, "a checkpoint needs hash, key_id and signature strings");
+	if (!ok || !hash || !key_id || !sig) {
+		snprintf(msg, sizeof msg, "a %s needs hash, key_id and signature strings", what);
+		return bad_line(path, line, msg);
+	}
+	k->hash = saas__strdup(hash);
+	k->key_id = saas__strdup(key_id);
+	k->signature = saas__strdup(sig);
+	if (!k->hash || !k->key_id || !k->signature) {
+		saas__audit_ckpt_clear(k);
+		return saas__enomem();
+	}
+	return SAAS_OK;
+}
+
+static int file_ckpt(struct file_ckpts *fc, json_t *c, const char *path, size_t line)
+{
+	struct saas__audit_ckpt k;
+	int rc;
+
 	if (fc->n == fc->cap) {
 		size_t cap = fc->cap ? fc->cap * 2 : 16;
 		void *p = realloc(fc->ck, cap * sizeof *fc->ck);
@@ -352,20 +433,19 @@ static int file_ckpt(struct file_ckpts *fc, json_t *c, const char *path, size_t 
 		fc->ck = p;
 		fc->cap = cap;
 	}
-	k.hash = saas__strdup(hash);
-	k.key_id = saas__strdup(key_id);
-	k.signature = saas__strdup(sig);
-	fc->ck[fc->n++] = k;
-	if (!k.hash || !k.key_id || !k.signature)
-		return saas__enomem();
-	return SAAS_OK;
+	rc = parse_signed(&k, c, "checkpoint", path, line);
+	if (!rc)
+		fc->ck[fc->n++] = k;
+	return rc;
 }
 
 int saas_audit_verify_file(saas_audit_report **out, const char *path,
                            const char *const *public_keys, size_t n_keys)
 {
 	struct verify_state vs = {0};
-	struct saas__audit_ckpt_result cr;
+	struct saas__audit_ckpt_result cr, ar;
+	struct saas__audit_ckpt anchor = {0};
+	bool have_anchor = false;
 	struct file_ckpts fc = {0};
 	const char **ev_hash = NULL;
 	char *buf = NULL, *tenant = NULL;
@@ -383,7 +463,7 @@ int saas_audit_verify_file(saas_audit_report **out, const char *path,
 	if (n_keys && !public_keys)
 		return saas__err(SAAS_EINVAL, "public_keys", "public_keys is NULL");
 	/* The keys are checked first, whatever the file holds. */
-	if ((rc = saas__audit_ckpt_verify_list(&cr, "", 0, public_keys, n_keys, NULL, NULL, 0)))
+	if ((rc = saas__audit_ckpt_verify_list(&cr, "", 1, 0, public_keys, n_keys, NULL, NULL, 0)))
 		return rc;
 	f = fopen(path, "rb");
 	if (!f)
@@ -408,14 +488,24 @@ int saas_audit_verify_file(saas_audit_report **out, const char *path,
 			const char *t = json_string_value(json_object_get(o, "tenant_id"));
 
 			if (!fmt || strcmp(fmt, "libsaas.audit.export") != 0 || !json_is_integer(v) ||
-			    json_integer_value(v) != 1 || !t || !*t)
+			    json_integer_value(v) < 1 ||
+			    json_integer_value(v) > SAAS__AUDIT_EXPORT_VERSION || !t || !*t)
 				rc = bad_line(path, line,
 				              "not a libsaas audit export header (format "
-				              "\"libsaas.audit.export\", version 1, tenant_id)");
+				              "\"libsaas.audit.export\", version 1 or 2, tenant_id)");
 			else if (!(tenant = saas__strdup(t)))
 				rc = saas__enomem();
 			else
-				chain_init(&vs, tenant);
+				chain_init(&vs, tenant, NULL);
+		} else if (line == 2 && (c = json_object_get(o, "anchor"))) {
+			rc = parse_signed(&anchor, c, "retention anchor", path, line);
+			if (!rc && (anchor.seq < 1 || strlen(anchor.hash) != 64))
+				rc = bad_line(path, line, "a retention anchor needs seq >= 1 and a "
+				                          "64-character hash");
+			if (!rc) {
+				have_anchor = true;
+				chain_init(&vs, tenant, &anchor);
+			}
 		} else if ((c = json_object_get(o, "checkpoint"))) {
 			in_ckpts = true;
 			rc = file_ckpt(&fc, c, path, line);
@@ -435,6 +525,13 @@ int saas_audit_verify_file(saas_audit_report **out, const char *path,
 	if (rc)
 		goto out;
 	memset(&cr, 0, sizeof cr);
+	if (have_anchor) {
+		rc = saas__audit_anchor_verify(&ar, NULL, tenant, public_keys, n_keys, &anchor);
+		if (rc)
+			goto out;
+		if (ar.damage)
+			anchor_damage(&vs, &ar);
+	}
 	if (!vs.damage && fc.n) {
 		ev_hash = calloc(fc.n, sizeof *ev_hash);
 		if (!ev_hash) {
@@ -442,10 +539,11 @@ int saas_audit_verify_file(saas_audit_report **out, const char *path,
 			goto out;
 		}
 		for (size_t i = 0; i < fc.n; i++)
-			if (fc.ck[i].seq >= 1 && fc.ck[i].seq <= (int64_t)fc.nh)
-				ev_hash[i] = fc.hashes[fc.ck[i].seq - 1];
-		rc = saas__audit_ckpt_verify_list(&cr, tenant, vs.next_seq - 1, public_keys, n_keys,
-		                                  fc.ck, ev_hash, fc.n);
+			if (fc.ck[i].seq >= vs.first_seq &&
+			    fc.ck[i].seq - vs.first_seq < (int64_t)fc.nh)
+				ev_hash[i] = fc.hashes[fc.ck[i].seq - vs.first_seq];
+		rc = saas__audit_ckpt_verify_list(&cr, tenant, vs.first_seq, vs.next_seq - 1,
+		                                  public_keys, n_keys, fc.ck, ev_hash, fc.n);
 	}
 	if (!rc)
 		rc = make_report(out, &vs, &cr);
@@ -455,6 +553,7 @@ out:
 	free(buf);
 	free(ev_hash);
 	file_ckpts_free(&fc);
+	saas__audit_ckpt_clear(&anchor);
 	free(tenant);
 	return rc;
 }
@@ -494,6 +593,11 @@ const char *saas_audit_damage_name(int damage)
 int64_t saas_audit_report_first_bad_seq(const saas_audit_report *r)
 {
 	return r ? r->first_bad_seq : 0;
+}
+
+int64_t saas_audit_report_first_seq(const saas_audit_report *r)
+{
+	return r ? r->first_seq : 0;
 }
 
 int64_t saas_audit_report_events(const saas_audit_report *r)

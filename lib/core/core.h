@@ -97,6 +97,8 @@ struct saas_scope {
 	char *request_id;
 	char *ip;
 	char *user_agent;
+	char *actor_email;   /* personal: stored encrypted in audit events */
+	char *on_behalf_of;  /* support actors: the user they act for */
 };
 
 int64_t saas__now(saas_ctx *ctx);

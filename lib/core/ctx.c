@@ -9,6 +9,7 @@
 #include "../store/store.h"
 #include "core.h"
 #include "saas/id.h"
+#include "saas/identity.h"
 
 int saas_ctx_options_init(saas_ctx_options *opts, unsigned version)
 {
@@ -234,6 +235,35 @@ int saas_scope_set_user_agent(saas_scope *scope, const char *user_agent)
 	return replace(&scope->user_agent, user_agent);
 }
 
+int saas_scope_set_actor_email(saas_scope *scope, const char *email)
+{
+	char *norm = NULL;
+	int rc;
+
+	if (!scope)
+		return saas__err(SAAS_EINVAL, "scope", "scope is NULL");
+	if (email && (rc = saas_email_normalize(&norm, email)))
+		return rc;
+	free(scope->actor_email);
+	scope->actor_email = norm;
+	return SAAS_OK;
+}
+
+int saas_scope_set_on_behalf_of(saas_scope *scope, const char *user_id)
+{
+	if (!scope)
+		return saas__err(SAAS_EINVAL, "scope", "scope is NULL");
+	if (user_id && scope->actor_type != SAAS_ACTOR_SUPPORT)
+		return saas__err(SAAS_EINVAL, "on_behalf_of",
+		                 "only a support actor acts on behalf of a user: this scope's actor "
+		                 "'%s' is not SAAS_ACTOR_SUPPORT",
+		                 saas__q(scope->actor_id));
+	if (user_id && saas_id_check(user_id, "usr") != SAAS_OK)
+		return saas__err(SAAS_EINVAL, "on_behalf_of", "on_behalf_of '%s' is not a user id (usr_…)",
+		                 saas__q(user_id));
+	return replace(&scope->on_behalf_of, user_id);
+}
+
 const char *saas_scope_tenant_id(const saas_scope *scope)
 {
 	return scope ? scope->tenant_id : NULL;
@@ -258,6 +288,8 @@ void saas_scope_free(saas_scope *scope)
 	free(scope->request_id);
 	free(scope->ip);
 	free(scope->user_agent);
+	free(scope->actor_email);
+	free(scope->on_behalf_of);
 	free(scope);
 }
 

@@ -21,9 +21,10 @@ typedef struct saas_query {
 	const char *sql;
 	const char *sql_sqlite;
 	const char *sql_postgres;
+	unsigned nparams;   /* 1 + the highest $N of the text, computed at first use */
 } saas_query;
 
-#define SAAS_QUERY(text) {0, text, NULL, NULL}
+#define SAAS_QUERY(text) {0, text, NULL, NULL, 0}
 
 /* Column types as a driver reports them. */
 enum { SAAS__COL_NULL = 0, SAAS__COL_INT = 1, SAAS__COL_TEXT = 2 };

@@ -17,13 +17,13 @@ static saas_query q_record = SAAS_QUERY(
 static saas_query q_exists = {0,
 	"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'saas_schema_migrations'",
 	"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'saas_schema_migrations'",
-	NULL};
+	NULL, 0};
 
 /* Migrations from several processes at once take turns: on PostgreSQL a
  * transaction-scoped advisory lock (key: "libsaas migrate" as a number); SQLite
  * write transactions are serialised already. */
 static saas_query q_lock = {0, "SELECT 1", NULL,
-	"SELECT pg_advisory_xact_lock(7021223985413252453)"};
+	"SELECT pg_advisory_xact_lock(7021223985413252453)", 0};
 
 /* Begin a write transaction holding the migration lock. */
 static int begin_locked(saas_tx **tx, saas_ctx *ctx)
@@ -39,14 +39,8 @@ static int begin_locked(saas_tx **tx, saas_ctx *ctx)
 
 static int read_int(int64_t *out, saas_tx *tx, saas_query *q, const char *fmt, int64_t arg)
 {
-	saas_stmt *st;
-	int rc = fmt[0] ? saas__q_open(&st, tx, q, fmt, arg) : saas__q_open(&st, tx, q, "");
+	int rc = fmt[0] ? saas__q_int_row(out, tx, q, fmt, arg) : saas__q_int_row(out, tx, q, "");
 
-	if (rc)
-		return rc;
-	rc = saas__q_step(st);
-	*out = rc == 1 ? saas__q_int(st, 0) : 0;
-	saas__q_close(st);
 	return rc < 0 ? rc : SAAS_OK;
 }
 

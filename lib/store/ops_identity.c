@@ -418,16 +418,8 @@ int saas__st_member_delete(saas_tx *tx, const char *user_id)
 
 int saas__st_member_count_role(int64_t *out, saas_tx *tx, const char *role)
 {
-	saas_stmt *st;
-	int rc = saas__q_open(&st, tx, &q_member_count_role, "ss", saas__tx_tenant(tx), role);
+	int rc = saas__q_int_row(out, tx, &q_member_count_role, "ss", saas__tx_tenant(tx), role);
 
-	*out = 0;
-	if (rc)
-		return rc;
-	rc = saas__q_step(st);
-	if (rc == 1)
-		*out = saas__q_int(st, 0);
-	saas__q_close(st);
 	return rc < 0 ? rc : SAAS_OK;
 }
 

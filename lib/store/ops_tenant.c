@@ -15,6 +15,7 @@ const char *const saas__tenant_tables[] = {
 	"invitations",
 	"audit_events",
 	"audit_checkpoints",
+	"audit_anchors",
 	NULL,
 };
 
@@ -25,6 +26,7 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM invitations WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_events WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_checkpoints WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -34,8 +36,9 @@ static saas_query q_export[] = {
 	           " FROM invitations WHERE tenant_id = $1 ORDER BY id"),
 	SAAS_QUERY("SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq"),
 	SAAS_QUERY("SELECT * FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq"),
+	SAAS_QUERY("SELECT * FROM audit_anchors WHERE tenant_id = $1"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 5 && sizeof q_export / sizeof q_export[0] == 5,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 6 && sizeof q_export / sizeof q_export[0] == 6,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \
@@ -52,7 +55,7 @@ static saas_query q_get = SAAS_QUERY("SELECT " TENANT_COLS " FROM tenants WHERE 
 static saas_query q_get_for_update = {0,
 	"SELECT " TENANT_COLS " FROM tenants WHERE id = $1",
 	NULL,
-	"SELECT " TENANT_COLS " FROM tenants WHERE id = $1 FOR UPDATE"};
+	"SELECT " TENANT_COLS " FROM tenants WHERE id = $1 FOR UPDATE", 0};
 static saas_query q_get_slug = SAAS_QUERY("SELECT " TENANT_COLS " FROM tenants WHERE slug = $1");
 static saas_query q_list = SAAS_QUERY(
 	"SELECT " TENANT_COLS " FROM tenants"

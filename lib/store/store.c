@@ -342,6 +342,40 @@ int saas__store_exec_script(saas_tx *tx, const char *sql)
 
 static atomic_uint next_slot = 1;
 
+/* The highest $N in a statement's text (0: none). */
+static unsigned max_param(const char *sql)
+{
+	unsigned max = 0;
+
+	for (const char *p = sql ? strchr(sql, '$') : NULL; p; p = strchr(p + 1, '$')) {
+		unsigned n = 0;
+		for (const char *d = p + 1; *d >= '0' && *d <= '9'; d++)
+			n = n * 10 + (unsigned)(*d - '0');
+		if (n > max)
+			max = n;
+	}
+	return max;
+}
+
+/* Every bind format must give each parameter of the statement exactly one
+ * value: a mismatch is a bug in the library, caught before it runs. */
+static int check_params(saas_query *q, const char *fmt)
+{
+	unsigned n = __atomic_load_n(&q->nparams, __ATOMIC_RELAXED);
+
+	if (n == 0) {
+		unsigned a = max_param(q->sql), b = max_param(q->sql_sqlite),
+		         c = max_param(q->sql_postgres);
+		n = 1 + (a > b ? (a > c ? a : c) : (b > c ? b : c));
+		__atomic_store_n(&q->nparams, n, __ATOMIC_RELAXED);
+	}
+	if (strlen(fmt) != n - 1)
+		return saas__err(SAAS_EINTERNAL, NULL,
+		                 "a statement with %u parameters was given %zu values", n - 1,
+		                 strlen(fmt));
+	return SAAS_OK;
+}
+
 static int bind_all(saas_stmt *st, const char *fmt, va_list ap)
 {
 	int rc = SAAS_OK;
@@ -382,28 +416,57 @@ static int q_prepare(saas_stmt *st, saas_tx *tx, saas_query *q)
 	return st->drv->prepare(tx->conn, q, &st->st);
 }
 
-int saas__q_open(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, ...)
+static int q_vopen(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, va_list ap)
 {
 	saas_stmt *st = calloc(1, sizeof *st);
-	va_list ap;
 	int rc;
 
 	if (!st)
 		return saas__enomem();
-	rc = q_prepare(st, tx, q);
+	rc = check_params(q, fmt);
+	if (!rc)
+		rc = q_prepare(st, tx, q);
 	if (rc) {
 		free(st);
 		return rc;
 	}
-	va_start(ap, fmt);
 	rc = bind_all(st, fmt, ap);
-	va_end(ap);
 	if (rc) {
 		saas__q_close(st);
 		return rc;
 	}
 	*out = st;
 	return SAAS_OK;
+}
+
+int saas__q_open(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = q_vopen(out, tx, q, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int saas__q_int_row(int64_t *out, saas_tx *tx, saas_query *q, const char *fmt, ...)
+{
+	saas_stmt *st = NULL;
+	va_list ap;
+	int rc;
+
+	*out = 0;
+	va_start(ap, fmt);
+	rc = q_vopen(&st, tx, q, fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	rc = saas__q_step(st);
+	if (rc == 1)
+		*out = saas__q_int(st, 0);
+	saas__q_close(st);
+	return rc;
 }
 
 int saas__q_step(saas_stmt *st)
@@ -451,7 +514,9 @@ int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, 
 	va_list ap;
 	int rc;
 
-	rc = q_prepare(&st, tx, q);
+	rc = check_params(q, fmt);
+	if (!rc)
+		rc = q_prepare(&st, tx, q);
 	if (rc)
 		return rc;
 	va_start(ap, fmt);

@@ -80,6 +80,12 @@ struct saas__audit_row {
 	const char *ip;
 	const char *user_agent;
 	const char *metadata; /* JSON object text */
+	/* format 2 */
+	const char *on_behalf_of; /* the user a support actor acts for */
+	const char *subject_id;   /* whose personal data `personal` holds */
+	const char *personal;     /* that data, encrypted with the subject's key */
+	const char *subject_key_id; /* read by queries only: the subject's current key's id */
+	const char *subject_key;  /* and that key (base64); NULL if forgotten */
 };
 
 void saas__tenant_row_free(struct saas_tenant *t);
@@ -123,6 +129,9 @@ typedef struct saas_stmt saas_stmt;
 /* Prepare `q` and bind parameters described by `fmt`: 's' text (NULL binds
  * NULL), 'i' int64_t, 'n' int64_t where 0 binds NULL, 'b' bool (an int) as 0/1. */
 int saas__q_open(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt, ...);
+/* Run `q` for its first row's first column (an integer) into *out (0 when
+ * there is no row). Returns 1 with a row, 0 without, or a negative code. */
+int saas__q_int_row(int64_t *out, saas_tx *tx, saas_query *q, const char *fmt, ...);
 /* 1 row, 0 done, < 0 error. */
 int saas__q_step(saas_stmt *st);
 const char *saas__q_text(saas_stmt *st, int col);
@@ -214,6 +223,16 @@ int saas__st_audit_count(int64_t *out, saas_tx *tx, const char *action);
  * returns 0 to go on, 1 to stop early (the scan then returns SAAS_OK), or a
  * negative SAAS_E* code, which the scan returns. *out_rows (may be NULL) gets
  * the number of rows passed to `fn`. */
+/* The columns of an audit_events row that saas__st_audit_row reads, in its
+ * order, for SELECTs inside lib/store (prefix each with the table's alias). */
+#define SAAS__AUDIT_COLUMNS(a)                                                              \
+	a "seq, " a "format, " a "prev_hash, " a "hash, " a "id, " a "occurred_at, "           \
+	a "actor_type, " a "actor_id, " a "action, " a "target_type, " a "target_id, "         \
+	a "request_id, " a "ip, " a "user_agent, " a "metadata, " a "on_behalf_of, "           \
+	a "subject_id, " a "personal"
+#define SAAS__AUDIT_NCOLUMNS 18
+/* Fill `r` from the current row of `st` (strings borrowed from `st`). */
+void saas__st_audit_row(saas_stmt *st, struct saas__audit_row *r);
 int saas__st_audit_scan(size_t *out_rows, saas_tx *tx, int64_t after_seq, unsigned limit,
                         int (*fn)(const struct saas__audit_row *row, void *payload),
                         void *payload);
@@ -230,6 +249,32 @@ int saas__st_audit_query(saas_tx *tx, const struct saas_audit_filter *f, int64_t
                          void *payload);
 /* How many events of the transaction's tenant match `f`. */
 int saas__st_audit_query_count(int64_t *out, saas_tx *tx, const struct saas_audit_filter *f);
+
+/* The signed anchor of a purged stream prefix (audit_anchors), the same
+ * fields as a checkpoint, its strings malloc'd (free them with
+ * saas__audit_ckpt_clear); *found false (and *out zeroed) when the stream
+ * has none. */
+struct saas__audit_ckpt;
+int saas__st_audit_anchor_get(bool *found, struct saas__audit_ckpt *out, saas_tx *tx);
+void saas__audit_ckpt_clear(struct saas__audit_ckpt *c);
+int saas__st_audit_anchor_put(saas_tx *tx, const struct saas__audit_ckpt *a);
+/* The first seq of the transaction's tenant with occurred_at >= at_ms (0 if none). */
+int saas__st_audit_first_at(int64_t *out_seq, saas_tx *tx, int64_t at_ms);
+/* The stored hash of event `seq` (*found false when there is none). */
+int saas__st_audit_hash_at(bool *found, char out_hash[65], saas_tx *tx, int64_t seq);
+/* Delete the events and checkpoints with seq <= through_seq; *out_events
+ * gets the number of events deleted. */
+int saas__st_audit_delete_through(int64_t *out_events, saas_tx *tx, int64_t through_seq);
+
+/* Subject keys (global table audit_subject_keys; key as base64 text, with
+ * its id); both NULL when the subject has none. */
+int saas__st_subject_key_get(char **out_key_id, char **out_key, saas_tx *tx,
+                             const char *subject_id);
+/* Insert unless the subject has a key already. */
+int saas__st_subject_key_add(saas_tx *tx, const char *subject_id, const char *key_id,
+                             const char *key, int64_t created_at);
+/* *out_deleted: whether a key was deleted. */
+int saas__st_subject_key_delete(bool *out_deleted, saas_tx *tx, const char *subject_id);
 
 /* Signed checkpoints (lib/store/ops_audit_checkpoint.c; strings borrowed). */
 struct saas__audit_ckpt {

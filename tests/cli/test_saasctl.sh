@@ -553,6 +553,128 @@ expect_usage "audit verify --file with --tenant" audit verify --file "$tmp/shop.
 expect_usage "audit verify --public-key without --file" --db "$AUD" audit verify --tenant shop --public-key "$PUB1"
 expect_usage "audit export without --out" --db "$AUD" audit export --tenant shop
 
+# ---- audit retention (purge) ------------------------------------------------------------
+
+# now_rfc3339: the current time in RFC 3339 with milliseconds, as saasctl prints it.
+now_rfc3339() {
+	python3 -c 'import datetime; t = datetime.datetime.now(datetime.timezone.utc); print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000))'
+}
+
+# Events before CUT (purged) and after it (kept), in a database of their own.
+RET="sqlite:$tmp/retention.db"
+run --db "$RET" tenant create --slug keep --name Keep
+KEEP=$OUT
+run --db "$RET" tenant suspend keep --reason old
+run --db "$RET" tenant create --slug idle --name Idle
+run --db "$RET" tenant delete idle
+run --db "$RET" tenant create --slug paused --name Paused
+run --db "$RET" tenant suspend paused --reason unpaid
+check "retention: tenants in every status" eval 'rc_is 0'
+sleep 0.05
+CUT=$(now_rfc3339)
+sleep 0.05
+run --db "$RET" tenant reactivate keep
+
+run audit --help
+check "audit --help lists purge and forget with their options" eval 'rc_is 0 && out_has "audit purge --before TIME [--tenant T] [--system]" && out_has "audit forget --subject ID"'
+expect_refused "audit purge without a signing key" SAAS_ENOTFOUND --db "$RET" audit purge --tenant keep --before "$CUT"
+check "... names audit_signing_key" err_has "audit_signing_key"
+expect_refused "audit purge without a key, even with nothing to purge" SAAS_ENOTFOUND --db "$RET" audit purge --system --before 1
+check "... names audit_signing_key" err_has "audit_signing_key"
+expect_usage "audit purge without --before" --db "$RET" audit purge --tenant keep
+expect_usage "audit purge --before that is not a time" --db "$RET" audit purge --tenant keep --before "last year"
+check "... names the option" err_has "--before"
+expect_usage "audit purge with --tenant and --system" --db "$RET" audit purge --tenant keep --system --before "$CUT"
+expect_usage "audit purge --system takes no value" --db "$RET" audit purge --system=yes --before "$CUT"
+expect_refused "audit purge --before in the future" SAAS_EINVAL --db "$RET" --audit-key "file:$tmp/ops1.key" audit purge --tenant keep --before 2999-01-01T00:00:00Z
+check "... names before" err_has "before"
+expect_refused "audit purge on an unknown tenant" SAAS_ENOTFOUND --db "$RET" --audit-key "file:$tmp/ops1.key" audit purge --tenant nosuch --before "$CUT"
+
+run --db "$RET" --audit-key "file:$tmp/ops1.key" audit purge --tenant keep --before "$CUT"
+check "audit purge --tenant: how many, from which stream, before when" eval 'rc_is 0 && err_empty && out_is "purged 2 events from keep (before $CUT)"'
+run --db "$RET" audit list --tenant keep
+check "audit list after a purge: the kept event and audit.purged" eval 'rc_is 0 && out_lines 2 && out_matches "^3  .*tenant\.reactivated" && out_has "audit.purged" && ! out_has "tenant.created"'
+run --db "$RET" --json audit list --tenant keep --action audit.purged
+check "audit.purged metadata: through_seq and events" json_true "d['items'][0]['metadata']['through_seq'] == 2 and d['items'][0]['metadata']['events'] == 2"
+run --db "$RET" audit verify --tenant keep --trust-key "$PUB1"
+check "audit verify after a purge: intact, after the anchor" eval 'rc_is 0 && out_has "intact" && out_has "anchor"'
+run --db "$RET" --json audit verify --tenant keep --trust-key "$PUB1"
+check "audit verify --json: first_seq after the anchor" json_true "d['ok'] is True and d['first_seq'] == 3 and d['last_seq'] == 4 and d['events'] == 2"
+run --db "$RET" audit verify --tenant keep
+check "audit verify without the key cannot trust the anchor" eval 'rc_is 1 && out_has "ops1" && err_has "bad_signature"'
+run --db "$RET" --json audit verify --tenant idle
+check "audit verify --json: first_seq 1 when nothing was purged" json_true "d['ok'] is True and d['first_seq'] == 1"
+run --db "$RET" audit export --tenant keep --out "$tmp/keep.jsonl"
+check "audit export after a purge" eval 'rc_is 0 && grep -q "\"anchor\"" "$tmp/keep.jsonl"'
+run audit verify --file "$tmp/keep.jsonl" --public-key "$PUB1"
+check "audit verify --file of a purged stream: intact" eval 'rc_is 0 && out_has "intact"'
+run --json audit verify --file "$tmp/keep.jsonl" --public-key "$PUB1"
+check "audit verify --file --json: first_seq" json_true "d['ok'] is True and d['first_seq'] == 3"
+run --db "$RET" --audit-key "file:$tmp/ops1.key" audit purge --tenant "$KEEP" --before "$CUT"
+check "audit purge when nothing is old enough prints 0" eval 'rc_is 0 && out_is "purged 0 events from keep (before $CUT)"'
+run --db "$RET" --audit-key "file:$tmp/ops1.key" --json audit purge --tenant keep --before "$CUT"
+check "audit purge --tenant --json: one object" json_true "d == {'stream': 'keep', 'tenant_id': '$KEEP', 'purged': 0, 'before': '$CUT'}"
+
+run --db "$RET" --audit-key "file:$tmp/ops1.key" --json audit purge --before "$CUT"
+check "audit purge of every stream --json: every tenant, whatever its status, then the deployment" \
+	json_true "[(s['stream'], s['purged']) for s in d] == [('keep', 0), ('idle', 2), ('paused', 2), ('system', 3)]"
+run --db "$RET" --audit-key "file:$tmp/ops1.key" audit purge --before "$CUT"
+check "audit purge of every stream: a line per stream" eval 'rc_is 0 && out_lines 4 && out_has "purged 0 events from paused (before $CUT)" && out_matches "from system \(before [^)]*\)$"'
+run --db "$RET" --json audit verify --tenant system --trust-key "$PUB1"
+check "the deployment stream still verifies after its purge" json_true "d['ok'] is True and d['first_seq'] == 4"
+run --db "$RET" --audit-key "file:$tmp/ops1.key" audit purge --system --before 1
+check "audit purge --system --before 1 ms purges nothing" eval 'rc_is 0 && out_is "purged 0 events from system (before 1970-01-01T00:00:00.001Z)"'
+
+# ---- audit personal data (forget), support actors -------------------------------------------
+
+run --help
+check "--help lists --actor-email, --support and --on-behalf-of" eval 'out_has "--actor-email E" && out_has "--support" && out_has "--on-behalf-of USER"'
+run --db "$RET" --actor alice-ops --actor-email Alice.Ops@Example.com tenant suspend keep --reason checks
+check "--actor-email EMAIL" eval 'rc_is 0 && err_empty'
+run --db "$RET" --json audit list --tenant keep --actor-id alice-ops
+check "audit list --json: the actor's email, readable" json_true "len(d['items']) == 1 and d['items'][0]['actor']['email'] == 'alice.ops@example.com' and d['items'][0]['personal']['readable'] is True and d['items'][0]['personal']['subject_id'] == 'alice-ops'"
+run --db "$RET" tenant export keep
+check "the email is not stored in the clear" eval 'rc_is 0 && ! out_has "alice.ops@example.com"'
+expect_refused "an invalid --actor-email" SAAS_EINVAL --db "$RET" --actor-email not-an-email tenant list
+run --db "$RET" audit forget --subject alice-ops
+check "audit forget --subject prints what it forgot" eval 'rc_is 0 && err_empty && out_is "forgot the personal data of alice-ops"'
+run --db "$RET" --json audit list --tenant keep --actor-id alice-ops
+check "audit list --json after forget: email null, personal unreadable" json_true "d['items'][0]['actor']['email'] is None and d['items'][0]['personal']['readable'] is False"
+run --db "$RET" audit verify --tenant keep --trust-key "$PUB1"
+check "audit verify after forget: still intact" eval 'rc_is 0 && out_has "intact"'
+run --db "$RET" audit list --tenant system --action audit.subject_forgotten
+check "the deployment stream records the forgetting" eval 'rc_is 0 && out_lines 1 && out_has "subject:alice-ops"'
+expect_refused "audit forget again: nothing to forget" SAAS_ENOTFOUND --db "$RET" audit forget --subject alice-ops
+check "... names the subject" err_has "alice-ops"
+expect_refused "audit forget of a subject never recorded with personal data" SAAS_ENOTFOUND --db "$RET" audit forget --subject saasctl
+expect_usage "audit forget without --subject" --db "$RET" audit forget
+run --db "$RET" --actor bob-ops --actor-email bob@ops.example tenant reactivate keep
+run --db "$RET" --json audit forget --subject bob-ops
+check "audit forget --json" eval 'rc_is 0 && json_true "d == {\"subject_id\": \"bob-ops\", \"forgotten\": True}"'
+
+run --db "$RET" --support --actor sam --on-behalf-of "$CAROL" tenant suspend keep --reason "asked by the owner"
+check "--support --on-behalf-of USER" eval 'rc_is 0 && err_empty'
+run --db "$RET" --json audit list --tenant keep --actor-id sam
+check "audit list --json: the support actor and the user it acted for" json_true "[e['actor']['type'] for e in d['items']] == ['support'] and d['items'][0]['actor']['id'] == 'sam' and d['items'][0]['actor']['on_behalf_of'] == '$CAROL'"
+run --db "$RET" audit list --tenant keep --actor-id sam
+check "audit list: the support actor" eval 'rc_is 0 && out_has "support:sam  tenant.suspended"'
+expect_usage "--on-behalf-of without --support is refused" --db "$RET" --on-behalf-of "$CAROL" tenant reactivate keep
+check "... saying it needs --support" err_has "--on-behalf-of needs --support"
+run --db "$RET" tenant get keep
+check "... before anything changed" out_has "  keep  suspended  "
+expect_refused "--on-behalf-of with a malformed user" SAAS_EINVAL --db "$RET" --support --actor sam --on-behalf-of "two words" tenant reactivate keep
+
+# An independent verifier (docs/audit.md, "A verifier of your own") agrees
+# on a stream with an anchor, format-2 events, forgotten personal data and a
+# support actor's second identity.
+run --db "$RET" audit export --tenant keep --out "$tmp/keep2.jsonl"
+check "the Python verifier of docs/audit.md finds the export intact" \
+	python3 "$SAAS_SOURCE_ROOT/tests/cli/verify_export.py" "$tmp/keep2.jsonl"
+sed 's/"on_behalf_of":"usr_/"on_behalf_of":"usx_/' "$tmp/keep2.jsonl" > "$tmp/keep3.jsonl"
+check "... and finds a changed second identity" eval '! python3 "$SAAS_SOURCE_ROOT/tests/cli/verify_export.py" "$tmp/keep3.jsonl" >/dev/null 2>&1'
+run audit verify --file "$tmp/keep3.jsonl" --public-key "$PUB1"
+check "... as the library does" eval 'rc_is 1 && err_has "changed"'
+
 # ---- the storage URL --------------------------------------------------------------
 
 run --db "sqlite:$tmp/other.db" tenant list

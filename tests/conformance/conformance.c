@@ -58,14 +58,14 @@ static saas_query q_tenant_tables = {
 	" AND column_name = 'tenant_id' ORDER BY table_name",
 	"SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p"
 	" WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY m.name",
-	NULL};
+	NULL, 0};
 /* For a table, the first column of its primary key. */
 static saas_query q_first_pk = {
 	0,
 	"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
 	" AND a.attnum = i.indkey[0] WHERE i.indrelid = CAST($1 AS regclass) AND i.indisprimary",
 	"SELECT name FROM pragma_table_info($1) WHERE pk = 1",
-	NULL};
+	NULL, 0};
 
 START_TEST(schema_rules)
 {
@@ -268,21 +268,6 @@ START_TEST(concurrent_writers_keep_a_gapless_stream)
 }
 END_TEST
 
-/* Sign a checkpoint of the tenant's stream with a throwaway key (the library
- * default, SAAS_AUDIT_SIGNING_KEY, read once by the context). */
-static void checkpoint(const char *tenant)
-{
-	char *sec, *pub;
-	int64_t seq;
-
-	ck_ok(saas_audit_keygen(&sec, &pub, "test"));
-	setenv("SAAS_AUDIT_SIGNING_KEY", sec, 1);
-	ck_ok(saas_audit_checkpoint(&seq, ctx, th_scope(tenant)));
-	unsetenv("SAAS_AUDIT_SIGNING_KEY");
-	saas_free_secret(sec);
-	saas_free(pub);
-}
-
 START_TEST(purge_and_export_cover_every_table)
 {
 	const char *t = th_tenant(ctx, "acme");
@@ -294,7 +279,7 @@ START_TEST(purge_and_export_cover_every_table)
 	ck_ok(saas_invitation_create(&inv, &token, ctx, th_scope(t), "n@example.com", member, 1, 0));
 	saas_invitation_free(inv);
 	saas_free_secret(token);
-	checkpoint(t);
+	th_audit_anchor_and_checkpoint(ctx, t);
 
 	json_t *doc = export_doc(t);
 	for (size_t k = 0; saas__tenant_tables[k]; k++)

@@ -1,4 +1,4 @@
-/* saasctl: the audit commands (list, verify, export, checkpoint, keygen). */
+/* saasctl: the audit commands (list, verify, export, checkpoint, purge, forget, keygen). */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,22 +14,28 @@
 #define ALL_PAGES_LIMIT 1000u
 
 /* A scope on tenant T (id, slug, or "system" for the deployment's stream).
- * A tenant given by id is read, so that an unknown one is reported. */
-static int audit_scope(saas_scope **out, struct sc *sc, const char *t)
+ * A tenant given by id is read, so that an unknown one is reported.
+ * `out_tenant` (may be NULL) receives the tenant, or NULL for "system". */
+static int audit_scope(saas_scope **out, saas_tenant **out_tenant, struct sc *sc, const char *t)
 {
 	saas_tenant *tn = NULL;
 	int rc;
 
+	if (out_tenant)
+		*out_tenant = NULL;
 	if (strcmp(t, "system") == 0)
-		return saas_scope_new(out, SAAS_SYSTEM_TENANT_ID, SAAS_ACTOR_SYSTEM, sc->actor);
+		return sc_scope(out, sc, SAAS_SYSTEM_TENANT_ID);
 	rc = sc_tenant_scope(out, &tn, sc, t);
 	if (!rc && !tn)
 		rc = saas_tenant_get(&tn, sc->ctx, *out);
-	saas_tenant_free(tn);
 	if (rc) {
 		saas_scope_free(*out);
 		*out = NULL;
 	}
+	if (!rc && out_tenant)
+		*out_tenant = tn;
+	else
+		saas_tenant_free(tn);
 	return rc;
 }
 
@@ -179,7 +185,7 @@ int sc_cmd_audit_list(struct sc *sc, const struct sc_args *a)
 	f.actor_id = sc_opt_value(sc, a, "actor-id");
 	f.target_type = sc_opt_value(sc, a, "target-type");
 	f.target_id = sc_opt_value(sc, a, "target-id");
-	rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
+	rc = audit_scope(&scope, NULL, sc, sc_opt_value(sc, a, "tenant"));
 	if (rc)
 		return sc_lib_error(rc);
 	/* Read every page first so a failure prints nothing on stdout. */
@@ -254,7 +260,7 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a)
 		for (size_t i = 0; !rc && i < ntrust; i++)
 			rc = saas_audit_trust_key(sc->ctx, trust[i]);
 		if (!rc)
-			rc = audit_scope(&scope, sc, tenant);
+			rc = audit_scope(&scope, NULL, sc, tenant);
 		if (!rc)
 			rc = saas_audit_verify(&r, sc->ctx, scope);
 	}
@@ -268,10 +274,11 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a)
 		printf("{\"ok\":%s,\"damage\":", ok ? "true" : "false");
 		sc_json_string(stdout, damage ? damage : "unknown");
 		printf(",\"first_bad_seq\":%lld,\"events\":%lld,\"checkpoints\":%lld,"
-		       "\"last_seq\":%lld,\"last_hash\":",
+		       "\"first_seq\":%lld,\"last_seq\":%lld,\"last_hash\":",
 		       (long long)saas_audit_report_first_bad_seq(r),
 		       (long long)saas_audit_report_events(r),
 		       (long long)saas_audit_report_checkpoints(r),
+		       (long long)saas_audit_report_first_seq(r),
 		       (long long)saas_audit_report_last_seq(r));
 		sc_json_string(stdout, saas_audit_report_last_hash(r));
 		printf(",\"message\":");
@@ -296,7 +303,7 @@ int sc_cmd_audit_checkpoint(struct sc *sc, const struct sc_args *a)
 	int64_t seq = 0;
 	int rc;
 
-	rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
+	rc = audit_scope(&scope, NULL, sc, sc_opt_value(sc, a, "tenant"));
 	if (!rc)
 		rc = saas_audit_checkpoint(&seq, sc->ctx, scope);
 	saas_scope_free(scope);
@@ -370,7 +377,7 @@ int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a)
 	saas_scope *scope = NULL;
 	int rc;
 
-	rc = audit_scope(&scope, sc, sc_opt_value(sc, a, "tenant"));
+	rc = audit_scope(&scope, NULL, sc, sc_opt_value(sc, a, "tenant"));
 	if (!rc)
 		rc = saas_audit_export(sc->ctx, scope, out);
 	saas_scope_free(scope);
@@ -380,6 +387,147 @@ int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a)
 		printf("{\"out\":");
 		sc_json_string(stdout, out);
 		printf("}\n");
+	}
+	return SC_EXIT_OK;
+}
+
+/* `ms` as RFC 3339 in UTC with milliseconds, as events show their time. */
+static void format_time(char buf[32], int64_t ms)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999) {
+		snprintf(buf, 32, "%lld", (long long)ms);
+		return;
+	}
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + 19, 13, ".%03dZ", (int)(ms % 1000));
+}
+
+/* Purge one stream (`name`: the tenant's slug, or "system") and print the
+ * result: a line, or with --json an object (`n` is how many were printed
+ * before it in the same array, or -1 outside an array). */
+static int purge_stream(struct sc *sc, const saas_scope *scope, const char *name,
+                        int64_t before, const char *before_text, long n)
+{
+	int64_t purged = 0;
+	char where[200];
+	int rc;
+
+	rc = saas_audit_purge(&purged, sc->ctx, scope, before);
+	if (rc) {
+		snprintf(where, sizeof where, "purging the audit stream of %s", name);
+		return sc_lib_error_at(rc, where);
+	}
+	if (sc->json) {
+		printf("%s{\"stream\":", n > 0 ? "," : "");
+		sc_json_string(stdout, name);
+		printf(",\"tenant_id\":");
+		sc_json_string(stdout, saas_scope_tenant_id(scope));
+		printf(",\"purged\":%lld,\"before\":", (long long)purged);
+		sc_json_string(stdout, before_text);
+		printf("}%s", n < 0 ? "\n" : "");
+	} else {
+		printf("purged %lld event%s from %s (before %s)\n", (long long)purged,
+		       purged == 1 ? "" : "s", name, before_text);
+	}
+	return SC_EXIT_OK;
+}
+
+/* Purge every tenant's stream, whatever its status, then the deployment's;
+ * stop at the first refusal (the streams before it stay purged, and are
+ * printed). */
+static int purge_all(struct sc *sc, int64_t before, const char *before_text)
+{
+	saas_tenant_page **pages = NULL;
+	saas_scope *scope = NULL;
+	const char *next = NULL;
+	size_t npages = 0;
+	long n = 0;
+	int rc;
+
+	/* Read every tenant first: purging appends to the streams as it goes. */
+	rc = sc_tenant_pages(&pages, &npages, &next, sc, -1, NULL, ALL_PAGES_LIMIT, 0);
+	if (rc)
+		return sc_lib_error(rc);
+	if (sc->json)
+		printf("[");
+	for (size_t p = 0; !rc && p < npages; p++) {
+		for (size_t i = 0; !rc && i < saas_tenant_page_count(pages[p]); i++) {
+			const saas_tenant *t = saas_tenant_page_at(pages[p], i);
+
+			rc = sc_scope(&scope, sc, saas_tenant_id(t));
+			if (rc)
+				rc = sc_lib_error(rc);
+			else
+				rc = purge_stream(sc, scope, saas_tenant_slug(t), before, before_text,
+				                  n++);
+			saas_scope_free(scope);
+			scope = NULL;
+		}
+	}
+	if (!rc) {
+		rc = sc_scope(&scope, sc, SAAS_SYSTEM_TENANT_ID);
+		if (rc)
+			rc = sc_lib_error(rc);
+		else
+			rc = purge_stream(sc, scope, "system", before, before_text, n);
+		saas_scope_free(scope);
+	}
+	if (sc->json)
+		printf("]\n");
+	sc_tenant_pages_free(pages, npages);
+	return rc;
+}
+
+int sc_cmd_audit_purge(struct sc *sc, const struct sc_args *a)
+{
+	const char *tenant = sc_opt_value(sc, a, "tenant");
+	int system = sc_opt_value(sc, a, "system") != NULL;
+	saas_tenant *tn = NULL;
+	saas_scope *scope = NULL;
+	char before_text[32], *pub = NULL;
+	int64_t before;
+	int rc;
+
+	if (tenant && system)
+		return sc_usage_error(sc, "give --tenant T or --system, not both");
+	if ((rc = time_option(&before, sc, a, "before")))
+		return rc;
+	/* The library needs the key only when a stream has events to purge:
+	 * ask for it up front, so that a purge without one always fails. */
+	rc = saas_audit_public_key(&pub, sc->ctx);
+	saas_free(pub);
+	if (rc)
+		return sc_lib_error(rc);
+	format_time(before_text, before);
+	if (!tenant && !system)
+		return purge_all(sc, before, before_text);
+	rc = audit_scope(&scope, &tn, sc, system ? "system" : tenant);
+	if (rc)
+		return sc_lib_error(rc);
+	rc = purge_stream(sc, scope, tn ? saas_tenant_slug(tn) : "system", before, before_text,
+	                  -1);
+	saas_tenant_free(tn);
+	saas_scope_free(scope);
+	return rc;
+}
+
+int sc_cmd_audit_forget(struct sc *sc, const struct sc_args *a)
+{
+	const char *subject = sc_opt_value(sc, a, "subject");
+	int rc;
+
+	rc = saas_audit_forget_subject(sc->ctx, sc->global, subject);
+	if (rc)
+		return sc_lib_error(rc);
+	if (sc->json) {
+		printf("{\"subject_id\":");
+		sc_json_string(stdout, subject);
+		printf(",\"forgotten\":true}\n");
+	} else {
+		printf("forgot the personal data of %s\n", subject);
 	}
 	return SC_EXIT_OK;
 }

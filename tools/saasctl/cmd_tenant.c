@@ -120,10 +120,54 @@ static int status_of(const char *text)
 	return -1;
 }
 
+void sc_tenant_pages_free(saas_tenant_page **pages, size_t n)
+{
+	for (size_t p = 0; p < n; p++)
+		saas_tenant_page_free(pages[p]);
+	free(pages);
+}
+
+int sc_tenant_pages(saas_tenant_page ***out, size_t *n, const char **next, struct sc *sc,
+                    int status, const char *cursor, unsigned limit, int one_page)
+{
+	saas_tenant_page **pages = NULL;
+	size_t npages = 0;
+	int rc = SAAS_OK;
+
+	for (;;) {
+		saas_tenant_page *page = NULL, **np;
+
+		rc = saas_admin_tenant_list(&page, sc->ctx, sc->global, status, cursor, limit);
+		if (rc)
+			break;
+		np = realloc(pages, (npages + 1) * sizeof *np);
+		if (!np) {
+			saas_tenant_page_free(page);
+			rc = SAAS_ENOMEM;
+			break;
+		}
+		pages = np;
+		pages[npages++] = page;
+		cursor = saas_tenant_page_next_cursor(page);
+		if (!cursor || one_page)
+			break;
+	}
+	if (rc) {
+		sc_tenant_pages_free(pages, npages);
+		pages = NULL;
+		npages = 0;
+		cursor = NULL;
+	}
+	*out = pages;
+	*n = npages;
+	*next = cursor;
+	return rc;
+}
+
 int sc_cmd_tenant_list(struct sc *sc, const struct sc_args *a)
 {
 	const char *limit_text = sc_opt_value(sc, a, "limit");
-	const char *cursor = sc_opt_value(sc, a, "cursor");
+	const char *cursor = NULL;
 	saas_tenant_page **pages = NULL;
 	size_t npages = 0;
 	int first = 1;
@@ -131,27 +175,10 @@ int sc_cmd_tenant_list(struct sc *sc, const struct sc_args *a)
 	int status = status_of(sc_opt_value(sc, a, "status")), rc;
 
 	/* Read every page first so a failure prints nothing on stdout. */
-	for (;;) {
-		saas_tenant_page *page = NULL, **np;
-
-		rc = saas_admin_tenant_list(&page, sc->ctx, sc->global, status, cursor,
-		                            (unsigned)limit);
-		if (rc) {
-			rc = sc_lib_error(rc);
-			goto out;
-		}
-		np = realloc(pages, (npages + 1) * sizeof *np);
-		if (!np) {
-			saas_tenant_page_free(page);
-			rc = sc_fail("out of memory");
-			goto out;
-		}
-		pages = np;
-		pages[npages++] = page;
-		cursor = saas_tenant_page_next_cursor(page);
-		if (!cursor || limit_text)
-			break;
-	}
+	rc = sc_tenant_pages(&pages, &npages, &cursor, sc, status, sc_opt_value(sc, a, "cursor"),
+	                     (unsigned)limit, limit_text != NULL);
+	if (rc)
+		return sc_lib_error(rc);
 	if (sc->json)
 		printf("{\"items\":[");
 	for (size_t p = 0; p < npages; p++) {
@@ -177,9 +204,7 @@ int sc_cmd_tenant_list(struct sc *sc, const struct sc_args *a)
 	sc_list_end(sc, cursor);
 	rc = SC_EXIT_OK;
 out:
-	for (size_t p = 0; p < npages; p++)
-		saas_tenant_page_free(pages[p]);
-	free(pages);
+	sc_tenant_pages_free(pages, npages);
 	return rc;
 }
 

@@ -168,6 +168,23 @@ static const struct sc_verb audit_verbs[] = {
 	 {{"tenant", "T", SC_REQUIRED, "the tenant: id, slug, or 'system' for the deployment",
 	   NULL},
 	  {0}}},
+	{"purge", NULL, 0,
+	 "Delete the audit events that occurred before TIME under an anchor signed with the "
+	 "signing key, so the stream still verifies: every tenant's stream, then the "
+	 "deployment's, or only the one --tenant or --system names. Print how many per stream.",
+	 sc_cmd_audit_purge,
+	 {{"before", "TIME", SC_REQUIRED,
+	   "delete the events that occurred before TIME (in the past): RFC 3339 or ms", NULL},
+	  {"tenant", "T", 0, "only this tenant's stream: id or slug ('system' is --system)", NULL},
+	  {"system", NULL, SC_FLAG, "only the deployment's stream", NULL},
+	  {0}}},
+	{"forget", NULL, 0,
+	 "Forget a data subject: delete the key of its personal data (email, ip, user agent) "
+	 "in every audit stream; the hashes still verify.",
+	 sc_cmd_audit_forget,
+	 {{"subject", "ID", SC_REQUIRED,
+	   "the actor id whose personal data to forget (usr_..., or an --actor name)", NULL},
+	  {0}}},
 	{"keygen", NULL, 0,
 	 "Make a checkpoint signing key: the secret line, then the public line.",
 	 sc_cmd_audit_keygen,
@@ -189,7 +206,10 @@ const struct sc_noun sc_nouns[] = {
 	{"member", "memberships of users in tenants, with roles", member_verbs,
 	 COUNT(member_verbs), 0},
 	{"invite", "invitations into a tenant", invite_verbs, COUNT(invite_verbs), 0},
-	{"audit", "the audit log: list events, verify the hash chain, export, sign checkpoints", audit_verbs,
+	{"audit",
+	 "the audit log: list events, verify the hash chain, export, sign checkpoints, purge old "
+	 "events, forget personal data",
+	 audit_verbs,
 	 COUNT(audit_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
@@ -200,7 +220,12 @@ static const char global_help[] =
 	"Global options (before the noun, or anywhere after it):\n"
 	"  --db URL        storage URL (default: $SAAS_DB, else " DEFAULT_DB ")\n"
 	"  --json          print results as one JSON document on stdout\n"
-	"  --actor NAME    the system actor recorded in the audit log (default: " DEFAULT_ACTOR ")\n"
+	"  --actor NAME    the actor recorded in the audit log (default: " DEFAULT_ACTOR ")\n"
+	"  --support       the actor NAME is a member of support staff, not the system\n"
+	"  --on-behalf-of USER  with --support: the user (usr_...) support acts for; the\n"
+	"                  audit log records both\n"
+	"  --actor-email E the actor's email, recorded in the audit log as personal data:\n"
+	"                  encrypted, unreadable after 'audit forget --subject NAME'\n"
 	"  --audit-key SRC where the audit signing key is: file:PATH or env:NAME\n"
 	"                  (default: $SAAS_AUDIT_SIGNING_KEY)\n"
 	"  -v, --verbose   write the library's log (JSON lines) to stderr\n"
@@ -234,9 +259,11 @@ static const char tail_help[] =
 	"Output:\n"
 	"  Commands that create something print its id alone on one line (invite create\n"
 	"  prints the token instead: it is shown only once). get and list print one line\n"
-	"  per object. Other changes print nothing. With --json, stdout is one JSON\n"
-	"  document: the object; for lists {\"items\":[...],\"next_cursor\":...}; for\n"
-	"  invite create {\"token\":...,\"invitation\":{...}}; else {\"ok\":true}.\n"
+	"  per object. audit purge prints a line per stream it purged, audit forget one\n"
+	"  line. Other changes print nothing. With --json, stdout is one JSON document:\n"
+	"  the object; for lists {\"items\":[...],\"next_cursor\":...}; for invite create\n"
+	"  {\"token\":...,\"invitation\":{...}}; for audit purge {\"stream\":...,\"purged\":N,\n"
+	"  ...}, or an array of them for every stream; else {\"ok\":true}.\n"
 	"\n"
 	"Exit status:\n"
 	"  0  done\n"
@@ -258,7 +285,9 @@ char *sc_synopsis(const struct sc_noun *noun, const struct sc_verb *verb)
 	for (const struct sc_opt *o = verb->opts; o->name && len < cap; o++) {
 		const char *fmt;
 
-		if (o->flags & SC_REQUIRED)
+		if (o->flags & SC_FLAG)
+			fmt = " [--%s]";
+		else if (o->flags & SC_REQUIRED)
 			fmt = o->flags & SC_REPEAT ? " --%s %s [--%s %s ...]" : " --%s %s";
 		else
 			fmt = o->flags & SC_REPEAT ? " [--%s %s ...]" : " [--%s %s]";
@@ -280,7 +309,8 @@ static void print_verb_help(FILE *f, const struct sc_noun *noun, const struct sc
 	for (const struct sc_opt *o = verb->opts; o->name; o++) {
 		char left[64];
 
-		snprintf(left, sizeof left, "--%s %s", o->name, o->metavar);
+		snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
+		         o->metavar ? o->metavar : "");
 		fprintf(f, "        %-22s %s%s\n", left, o->help,
 		        o->flags & SC_REQUIRED ? " (required)" : "");
 	}
@@ -353,6 +383,27 @@ static int general_usage_error(const char *fmt, const char *arg)
 
 enum { G_NONE, G_DONE, G_HELP, G_VERSION, G_ERROR };
 
+/* Where the value of the global option `name` (`nlen` bytes) goes, or NULL
+ * if there is no such global option with a value. */
+static const char **global_value(struct sc *sc, const char *name, size_t nlen)
+{
+	const struct {
+		const char *name;
+		const char **field;
+	} opts[] = {
+		{"db", &sc->db},
+		{"actor", &sc->actor},
+		{"actor-email", &sc->actor_email},
+		{"on-behalf-of", &sc->on_behalf_of},
+		{"audit-key", &sc->audit_key},
+	};
+
+	for (size_t k = 0; k < COUNT(opts); k++)
+		if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
+			return opts[k].field;
+	return NULL;
+}
+
 /*
  * A global option at argv[*i]: consumes it (and its value). Returns G_NONE if
  * argv[*i] is not a global option, G_DONE when handled, G_HELP / G_VERSION
@@ -360,7 +411,7 @@ enum { G_NONE, G_DONE, G_HELP, G_VERSION, G_ERROR };
  */
 static int global_option(struct sc *sc, int argc, char **argv, int *i)
 {
-	const char *arg = argv[*i], *eq, *name;
+	const char *arg = argv[*i], *eq, *name, **field;
 	size_t nlen;
 
 	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
@@ -375,14 +426,17 @@ static int global_option(struct sc *sc, int argc, char **argv, int *i)
 		sc->json = 1;
 		return G_DONE;
 	}
+	if (strcmp(arg, "--support") == 0) {
+		sc->support = 1;
+		return G_DONE;
+	}
 	if (strncmp(arg, "--", 2) != 0)
 		return G_NONE;
 	name = arg + 2;
 	eq = strchr(name, '=');
 	nlen = eq ? (size_t)(eq - name) : strlen(name);
-	if (!((nlen == 2 && strncmp(name, "db", 2) == 0) ||
-	      (nlen == 5 && strncmp(name, "actor", 5) == 0) ||
-	      (nlen == 9 && strncmp(name, "audit-key", 9) == 0)))
+	field = global_value(sc, name, nlen);
+	if (!field)
 		return G_NONE;
 	if (!eq && *i + 1 >= argc) {
 		fprintf(stderr, "saasctl: option --%.*s needs a value\n"
@@ -390,12 +444,7 @@ static int global_option(struct sc *sc, int argc, char **argv, int *i)
 		        (int)nlen, name);
 		return G_ERROR;
 	}
-	if (name[0] == 'd')
-		sc->db = eq ? eq + 1 : argv[++*i];
-	else if (name[1] == 'u')
-		sc->audit_key = eq ? eq + 1 : argv[++*i];
-	else
-		sc->actor = eq ? eq + 1 : argv[++*i];
+	*field = eq ? eq + 1 : argv[++*i];
 	return G_DONE;
 }
 
@@ -447,7 +496,12 @@ static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **ar
 			if (!verb->opts[k].name)
 				return sc_usage_error(sc, "unknown option '--%.*s'", (int)nlen,
 				                      name);
-			if (eq) {
+			if (verb->opts[k].flags & SC_FLAG) {
+				if (eq)
+					return sc_usage_error(sc, "option --%s takes no value",
+					                      verb->opts[k].name);
+				value = "";
+			} else if (eq) {
 				value = eq + 1;
 			} else if (i + 1 < argc) {
 				value = argv[++i];
@@ -608,8 +662,13 @@ static int run(int argc, char **argv)
 		                           "postgresql://...): only PostgreSQL has roles to grant");
 	}
 #endif
+	if (sc.on_behalf_of && !sc.support) {
+		args_free(&a);
+		return sc_usage_error(&sc, "--on-behalf-of needs --support: only support staff act "
+		                           "on behalf of a user");
+	}
 	/* Check the actor before touching the database. */
-	rc = saas_scope_new(&sc.global, NULL, SAAS_ACTOR_SYSTEM, sc.actor);
+	rc = sc_scope(&sc.global, &sc, NULL);
 	if (rc) {
 		args_free(&a);
 		return sc_lib_error(rc);

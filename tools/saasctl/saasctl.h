@@ -23,14 +23,15 @@
 #define SC_REPEAT 2u   /* the option may be given several times (values accumulate) */
 #define SC_COUNT 4u    /* the value is a whole number, 0 or more */
 #define SC_POSITIVE 8u /* the value is a whole number, 1 or more */
+#define SC_FLAG 16u    /* the option takes no value (its value reads as "") */
 
 #define SC_MAX_OPTS 10
 #define SC_MAX_POS 2
 
-/* One option of a verb. Every verb option takes a value. */
+/* One option of a verb. Every verb option takes a value, except SC_FLAG ones. */
 struct sc_opt {
 	const char *name;    /* without the leading "--"; NULL ends the list */
-	const char *metavar; /* the value's name in help ("S", "N") */
+	const char *metavar; /* the value's name in help ("S", "N"); NULL for SC_FLAG */
 	unsigned flags;      /* SC_REQUIRED, SC_REPEAT */
 	const char *help;    /* one line */
 	const char *choices; /* "a|b|c": the value must be one of these, or NULL */
@@ -70,7 +71,10 @@ struct sc_args {
 /* The tool's state for one run. */
 struct sc {
 	const char *db;    /* storage URL */
-	const char *actor; /* system actor name */
+	const char *actor; /* the actor's name (system, or support staff with --support) */
+	const char *actor_email;  /* --actor-email, or NULL */
+	const char *on_behalf_of; /* --on-behalf-of (support only), or NULL */
+	int support;       /* --support: the actor is support staff, not the system */
 	const char *audit_key; /* --audit-key: the audit signing key's source, or NULL */
 	int json;          /* --json */
 	int verbose;       /* --verbose: the library's log on stderr */
@@ -109,11 +113,25 @@ int sc_cmd_audit_verify(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_keygen(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_checkpoint(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_purge(struct sc *sc, const struct sc_args *a);
+int sc_cmd_audit_forget(struct sc *sc, const struct sc_args *a);
+
+/* ---- cmd_tenant.c ------------------------------------------------------------ */
+
+/* Read tenants (status: a saas_tenant_status or -1 for all) from `cursor`:
+ * one page of `limit` when `one_page`, else every page. *out (free with
+ * sc_tenant_pages_free) holds *n pages; *next the last page's next cursor
+ * (borrowed from it, NULL at the end). Returns a library code. */
+int sc_tenant_pages(saas_tenant_page ***out, size_t *n, const char **next, struct sc *sc,
+                    int status, const char *cursor, unsigned limit, int one_page);
+void sc_tenant_pages_free(saas_tenant_page **pages, size_t n);
 
 /* ---- util.c ---------------------------------------------------------------- */
 
 /* Print "saasctl: <message> (<CODE>)" for a library error `rc`; returns SC_EXIT_REFUSED. */
 int sc_lib_error(int rc);
+/* The same, "saasctl: <where>: <message> (<CODE>)". */
+int sc_lib_error_at(int rc, const char *where);
 /* Print "saasctl: <message>" for a failure outside the library; returns SC_EXIT_REFUSED. */
 int sc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "saasctl: <message>", the verb's usage and a hint; returns SC_EXIT_USAGE. */
@@ -135,6 +153,10 @@ long long sc_opt_count(const struct sc *sc, const struct sc_args *a, const char 
 int sc_split_roles(char ***out, size_t *n, const char *const *values, size_t nvalues);
 void sc_strv_free(char **v);
 
+/* A scope on `tenant_id` (NULL: deployment-wide) for the tool's actor: the
+ * --actor name as system (or, with --support, support staff), with
+ * --actor-email and --on-behalf-of. Returns a library code. */
+int sc_scope(saas_scope **out, const struct sc *sc, const char *tenant_id);
 /* A scope for tenant T (an id `ten_…` or a slug) acting as the tool's actor.
  * `out_tenant` (may be NULL) receives the tenant when it had to be read to
  * resolve a slug (else NULL). Returns a library code. */

@@ -6,13 +6,19 @@
 
 #include "saasctl.h"
 
-int sc_lib_error(int rc)
+int sc_lib_error_at(int rc, const char *where)
 {
 	const saas_error *e = saas_error_last();
 	const char *msg = saas_error_code(e) == rc ? saas_error_message(e) : "";
 
-	fprintf(stderr, "saasctl: %s (%s)\n", *msg ? msg : saas_strerror(rc), saas_code_name(rc));
+	fprintf(stderr, "saasctl: %s%s%s (%s)\n", where ? where : "", where ? ": " : "",
+	        *msg ? msg : saas_strerror(rc), saas_code_name(rc));
 	return SC_EXIT_REFUSED;
+}
+
+int sc_lib_error(int rc)
+{
+	return sc_lib_error_at(rc, NULL);
 }
 
 int sc_fail(const char *fmt, ...)
@@ -164,6 +170,23 @@ oom:
 	return sc_fail("out of memory");
 }
 
+int sc_scope(saas_scope **out, const struct sc *sc, const char *tenant_id)
+{
+	int rc;
+
+	rc = saas_scope_new(out, tenant_id, sc->support ? SAAS_ACTOR_SUPPORT : SAAS_ACTOR_SYSTEM,
+	                    sc->actor);
+	if (!rc && sc->actor_email)
+		rc = saas_scope_set_actor_email(*out, sc->actor_email);
+	if (!rc && sc->on_behalf_of)
+		rc = saas_scope_set_on_behalf_of(*out, sc->on_behalf_of);
+	if (rc) {
+		saas_scope_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int sc_tenant_scope(saas_scope **out, saas_tenant **out_tenant, struct sc *sc, const char *t)
 {
 	saas_tenant *tn = NULL;
@@ -178,7 +201,7 @@ int sc_tenant_scope(saas_scope **out, saas_tenant **out_tenant, struct sc *sc, c
 			return rc;
 		t = saas_tenant_id(tn);
 	}
-	rc = saas_scope_new(out, t, SAAS_ACTOR_SYSTEM, sc->actor);
+	rc = sc_scope(out, sc, t);
 	if (rc || !out_tenant)
 		saas_tenant_free(tn);
 	else

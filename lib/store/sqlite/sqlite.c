@@ -73,7 +73,7 @@ static int sq_open(void **out, const struct saas_store_config *cfg)
 {
 	struct sqlite_conn *c = calloc(1, sizeof *c);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	char pragma[96];
+	char pragma[128];
 	int rc;
 
 	if (!c)
@@ -87,7 +87,10 @@ static int sq_open(void **out, const struct saas_store_config *cfg)
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, (int)cfg->busy_timeout_ms);
-	snprintf(pragma, sizeof pragma, "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;",
+	/* secure_delete: deleted content (a forgotten subject's audit key, a purged
+	 * tenant) is overwritten in the file, not left in free pages. */
+	snprintf(pragma, sizeof pragma,
+	         "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA synchronous=%s;",
 	         cfg->synchronous_full ? "FULL" : "NORMAL");
 	rc = exec_simple(c, pragma);
 	if (!rc && !cfg->memory)
