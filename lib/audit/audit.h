@@ -32,6 +32,7 @@ struct saas__audit_new {
 	const char *target_id;
 	json_t *metadata;  /* a JSON object (stolen, NULL for {}) */
 	json_t *personal;  /* the application's personal fields (borrowed; NULL: none) */
+	bool same_metadata; /* metadata NULL: the previous entry's (checked) text again */
 };
 /* Append `n` events in order, reading the stream's tail once; *out_first_seq
  * (may be NULL) gets the first one's seq. Every metadata is stolen, also on
@@ -66,10 +67,11 @@ json_t *saas__audit_personal_fields(const saas_scope *scope, json_t *data);
 /* The subject's key and its id, made at its first use. */
 int saas__audit_subject_key(unsigned char key[32], char key_id[SAAS__AUDIT_KEY_ID_LEN],
                             saas_tx *tx, const char *subject_id);
-/* Seal `fields` with `key`: *out = "<key_id>:<base64(nonce || secretbox)>",
- * malloc'd. */
+/* Seal the `n` bytes of `plain` (the fields as compact JSON with sorted
+ * keys) with `key` and the 24-byte `nonce`: *out = "<key_id>:<base64(nonce
+ * || secretbox)>", malloc'd. */
 int saas__audit_seal(char **out, const unsigned char key[32], const char *key_id,
-                     const json_t *fields);
+                     const char *plain, size_t n, const unsigned char nonce[24]);
 /* Open a sealed `personal` with the subject's stored key (id and base64).
  * *out NULL when there is nothing to open: no personal data, no key, or a
  * key other than the one it was sealed with (forgotten since). */

@@ -109,36 +109,27 @@ json_t *saas__audit_personal_fields(const saas_scope *scope, json_t *data)
 }
 
 int saas__audit_seal(char **out, const unsigned char key[32], const char *key_id,
-                     const json_t *fields)
+                     const char *plain, size_t n, const unsigned char nonce[24])
 {
-	unsigned char nonce[crypto_secretbox_NONCEBYTES], *box = NULL;
-	char *plain = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
-	size_t n, boxlen, b64len, idlen = strlen(key_id) + 1;
-	int rc = SAAS_OK;
+	size_t boxlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
+	size_t b64len = sodium_base64_ENCODED_LEN(boxlen, B64), idlen = strlen(key_id);
+	unsigned char small[512], *box = boxlen <= sizeof small ? small : malloc(boxlen);
 
-	*out = NULL;
-	if (!plain)
-		return saas__enomem();
-	n = strlen(plain);
-	boxlen = sizeof nonce + crypto_secretbox_MACBYTES + n;
-	box = malloc(boxlen);
-	b64len = sodium_base64_ENCODED_LEN(boxlen, B64);
-	*out = box ? malloc(idlen + b64len) : NULL;
+	*out = box ? malloc(idlen + 1 + b64len) : NULL;
 	if (!*out) {
-		rc = saas__enomem();
-		goto out;
+		if (box != small)
+			free(box);
+		return saas__enomem();
 	}
-	randombytes_buf(nonce, sizeof nonce);
-	memcpy(box, nonce, sizeof nonce);
-	crypto_secretbox_easy(box + sizeof nonce, (const unsigned char *)plain, n, nonce, key);
-	memcpy(*out, key_id, idlen - 1);
-	(*out)[idlen - 1] = ':';
-	sodium_bin2base64(*out + idlen, b64len, box, boxlen, B64);
-out:
-	sodium_memzero(plain, n);
-	free(plain);
-	free(box);
-	return rc;
+	memcpy(box, nonce, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)plain, n,
+	                      nonce, key);
+	memcpy(*out, key_id, idlen);
+	(*out)[idlen] = ':';
+	sodium_bin2base64(*out + idlen + 1, b64len, box, boxlen, B64);
+	if (box != small)
+		free(box);
+	return SAAS_OK;
 }
 
 int saas__audit_unseal(json_t **out, const char *key_id, const char *key_b64,

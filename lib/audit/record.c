@@ -149,7 +149,19 @@ static int record(int64_t *out_first_seq, saas_ctx *ctx, const saas_scope *scope
 	if (!ev)
 		return saas__enomem();
 	for (; ready < n; ready++) {
-		rc = prepare(&ev[ready], &entries[ready], batch ? (long)ready : -1);
+		const saas_audit_entry *e = &entries[ready];
+
+		/* Metadata text equal to the previous entry's is checked, redacted
+		 * and serialised once (a bulk import's repeated details). */
+		if (ready > 0 && e->metadata_json && entries[ready - 1].metadata_json &&
+		    strcmp(e->metadata_json, entries[ready - 1].metadata_json) == 0) {
+			saas_audit_entry same = *e;
+			same.metadata_json = NULL;
+			rc = prepare(&ev[ready], &same, (long)ready);
+			ev[ready].same_metadata = true;
+		} else {
+			rc = prepare(&ev[ready], e, batch ? (long)ready : -1);
+		}
 		if (rc) {
 			rc = in_entry(rc, batch ? (long)ready : -1);
 			json_decref(ev[ready].personal);

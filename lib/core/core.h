@@ -59,6 +59,12 @@ void saas__strv_free(char **v);
 /* Roles as one canonical text (comma-separated, sorted). */
 char *saas__strv_join(char *const *v, size_t n, char sep);
 
+/* Format an id of `prefix` (2 to 8 of a-z, not checked) for time `ms` and 10
+ * random bytes into `out` (room for the prefix, '_', SAAS_ID_BODY_LEN and a
+ * NUL): saas_id_new without its checks, allocation or randomness, for
+ * callers that make many ids at once. */
+void saas__id_format(char *out, const char *prefix, int64_t ms, const unsigned char rnd[10]);
+
 /* Check an id's form and prefix; errors name `field`. */
 int saas__id_check(const char *id, const char *prefix, const char *field);
 

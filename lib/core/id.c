@@ -31,11 +31,22 @@ static void encode128(char out[SAAS_ID_BODY_LEN + 1], const unsigned char b[16])
 	out[SAAS_ID_BODY_LEN] = '\0';
 }
 
-int saas_id_new(char **out, saas_ctx *ctx, const char *prefix)
+void saas__id_format(char *out, const char *prefix, int64_t ms, const unsigned char rnd[10])
 {
 	unsigned char b[16];
-	size_t plen;
-	uint64_t ms;
+	size_t plen = strlen(prefix);
+
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)((uint64_t)ms >> (40 - 8 * i));
+	memcpy(b + 6, rnd, 10);
+	memcpy(out, prefix, plen);
+	out[plen] = '_';
+	encode128(out + plen + 1, b);
+}
+
+int saas_id_new(char **out, saas_ctx *ctx, const char *prefix)
+{
+	unsigned char rnd[10];
 	char *id;
 
 	if (!out)
@@ -44,17 +55,11 @@ int saas_id_new(char **out, saas_ctx *ctx, const char *prefix)
 	if (!saas__match(SAAS__PAT_ID_PREFIX, prefix))
 		return saas__err(SAAS_EINVAL, "prefix", "id prefix '%s' is invalid: use 2 to 8 of a-z",
 		                 saas__q(prefix));
-	ms = (uint64_t)saas__now(ctx);
-	for (int i = 0; i < 6; i++)
-		b[i] = (unsigned char)(ms >> (40 - 8 * i));
-	randombytes_buf(b + 6, 10);
-	plen = strlen(prefix);
-	id = malloc(plen + 1 + SAAS_ID_BODY_LEN + 1);
+	id = malloc(strlen(prefix) + 1 + SAAS_ID_BODY_LEN + 1);
 	if (!id)
 		return saas__enomem();
-	memcpy(id, prefix, plen);
-	id[plen] = '_';
-	encode128(id + plen + 1, b);
+	randombytes_buf(rnd, sizeof rnd);
+	saas__id_format(id, prefix, saas__now(ctx), rnd);
 	*out = id;
 	return SAAS_OK;
 }

@@ -55,6 +55,9 @@ typedef struct saas_driver {
 	int (*prepare)(void *conn, const saas_query *q, void **stmt);
 	int (*bind_text)(void *stmt, int i, const char *v); /* i from 1; v NULL binds NULL */
 	int (*bind_int64)(void *stmt, int i, int64_t v);
+	/* Optional: bind_text for a value that stays valid and unchanged until
+	 * the statement is reset (the driver need not copy it). */
+	int (*bind_text_static)(void *stmt, int i, const char *v);
 	/* 1: a row is available; 0: done; < 0: a SAAS_E* code with the error set. */
 	int (*step)(void *stmt);
 	int (*column_count)(void *stmt);
@@ -66,6 +69,10 @@ typedef struct saas_driver {
 	int64_t (*changes)(void *stmt);
 	/* Finish with a statement: clear results and bindings for the next use. */
 	void (*reset)(void *stmt);
+	/* Optional: instead of stepping a bound statement whose result nobody
+	 * reads, queue it (with a copy of its values) to run before the
+	 * connection's next statement or COMMIT; its error is theirs. */
+	int (*defer)(void *stmt);
 	/* The database library's own handle (sqlite3 *, PGconn *), for extension
 	 * helpers that hand it to the application inside a transaction. A driver
 	 * that starts transactions lazily (postgres) starts it on the server here,

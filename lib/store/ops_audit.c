@@ -52,7 +52,9 @@ static int read_tail(int64_t *out_seq, char out_hash[65], saas_tx *tx, saas_quer
 
 int saas__st_audit_tail(int64_t *out_seq, char out_hash[65], saas_tx *tx)
 {
-	int rc = saas__q_exec(tx, &q_lock_stream, NULL, "s", saas__tx_tenant(tx));
+	/* The lock goes out with the tail's read (PostgreSQL: one pipeline,
+	 * run in order, so the read's snapshot is taken after the lock). */
+	int rc = saas__q_exec_deferred(tx, &q_lock_stream, "s", saas__tx_tenant(tx));
 
 	*out_seq = 0;
 	memset(out_hash, '0', 64);
@@ -66,11 +68,13 @@ int saas__st_audit_tail(int64_t *out_seq, char out_hash[65], saas_tx *tx)
 
 int saas__st_audit_insert(saas_tx *tx, const struct saas__audit_row *e)
 {
-	return saas__q_exec(tx, &q_insert, NULL, "sisisssssssssisssss", saas__tx_tenant(tx),
-	                    e->seq, e->id, e->occurred_at, e->actor_type, e->actor_id, e->action,
-	                    e->target_type, e->target_id, e->request_id, e->ip, e->user_agent,
-	                    e->metadata, (int64_t)e->format, e->prev_hash, e->hash,
-	                    e->on_behalf_of, e->subject_id, e->personal);
+	/* Sent with the next statement or the COMMIT (a batch's INSERTs in one
+	 * pipeline); a failure fails the transaction all the same. */
+	return saas__q_exec_deferred(tx, &q_insert, "sisisssssssssisssss", saas__tx_tenant(tx),
+	                             e->seq, e->id, e->occurred_at, e->actor_type, e->actor_id,
+	                             e->action, e->target_type, e->target_id, e->request_id, e->ip,
+	                             e->user_agent, e->metadata, (int64_t)e->format, e->prev_hash,
+	                             e->hash, e->on_behalf_of, e->subject_id, e->personal);
 }
 
 int saas__st_audit_count(int64_t *out, saas_tx *tx, const char *action)

@@ -376,14 +376,18 @@ static int check_params(saas_query *q, const char *fmt)
 	return SAAS_OK;
 }
 
-static int bind_all(saas_stmt *st, const char *fmt, va_list ap)
+/* Bind the values; `held`: the caller's strings stay valid until the
+ * statement is reset (saas__q_exec), so the driver need not copy them. */
+static int bind_all(saas_stmt *st, const char *fmt, va_list ap, bool held)
 {
+	int (*bind_text)(void *, int, const char *) =
+		held && st->drv->bind_text_static ? st->drv->bind_text_static : st->drv->bind_text;
 	int rc = SAAS_OK;
 
 	for (int i = 0; fmt[i] && !rc; i++) {
 		switch (fmt[i]) {
 		case 's':
-			rc = st->drv->bind_text(st->st, i + 1, va_arg(ap, const char *));
+			rc = bind_text(st->st, i + 1, va_arg(ap, const char *));
 			break;
 		case 'i':
 			rc = st->drv->bind_int64(st->st, i + 1, va_arg(ap, int64_t));
@@ -430,7 +434,7 @@ static int q_vopen(saas_stmt **out, saas_tx *tx, saas_query *q, const char *fmt,
 		free(st);
 		return rc;
 	}
-	rc = bind_all(st, fmt, ap);
+	rc = bind_all(st, fmt, ap, false);
 	if (rc) {
 		saas__q_close(st);
 		return rc;
@@ -508,10 +512,12 @@ void saas__q_close(saas_stmt *st)
 	free(st);
 }
 
-int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, ...)
+/* Run `q` for its effect: rows, if any, are not wanted. `defer`: queue it
+ * instead where the driver can (no row count then). */
+static int q_vexec(saas_tx *tx, saas_query *q, int64_t *changed, bool defer, const char *fmt,
+                   va_list ap)
 {
 	saas_stmt st;
-	va_list ap;
 	int rc;
 
 	rc = check_params(q, fmt);
@@ -519,18 +525,42 @@ int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, 
 		rc = q_prepare(&st, tx, q);
 	if (rc)
 		return rc;
-	va_start(ap, fmt);
-	rc = bind_all(&st, fmt, ap);
-	va_end(ap);
-	if (!rc) {
+	defer = defer && st.drv->defer;
+	/* Values stay valid until the reset below, unless the driver keeps them. */
+	rc = bind_all(&st, fmt, ap, !defer);
+	if (!rc && defer) {
+		rc = st.drv->defer(st.st);
+	} else if (!rc) {
 		do
-			rc = st.drv->step(st.st); /* rows, if any, are not wanted */
+			rc = st.drv->step(st.st);
 		while (rc == 1);
 	}
 	if (!rc && changed)
 		*changed = st.drv->changes(st.st);
 	st.drv->reset(st.st);
 	return rc < 0 ? rc : SAAS_OK;
+}
+
+int saas__q_exec_deferred(saas_tx *tx, saas_query *q, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = q_vexec(tx, q, NULL, true, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = q_vexec(tx, q, changed, false, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 json_t *saas__q_row_json(saas_stmt *st)

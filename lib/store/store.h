@@ -142,6 +142,11 @@ int64_t saas__q_changes(saas_stmt *st);
 void saas__q_close(saas_stmt *st);
 /* Run a statement to completion; *changed (may be NULL) gets rows changed. */
 int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, ...);
+/* saas__q_exec for a write whose result and row count nobody needs: a
+ * driver that can (PostgreSQL) sends it with the transaction's next
+ * statement or its COMMIT, saving a round trip; its error is then theirs
+ * (the transaction fails either way). Others run it at once. */
+int saas__q_exec_deferred(saas_tx *tx, saas_query *q, const char *fmt, ...);
 /* A row of the current statement as a JSON object (column name → value). */
 json_t *saas__q_row_json(saas_stmt *st);
 

@@ -24,7 +24,16 @@
  *   without waiting for the answer (nothing can depend on it: a read-only
  *   transaction has nothing to lose, a rolled back one nothing to keep); the
  *   answer is read with the connection's next pipeline. So a read costs one
- *   round trip per statement, a write one more for its COMMIT. The first
+ *   round trip per statement, a write one more for its COMMIT.
+ * - Deferred statements (saas__q_exec_deferred: writes whose result nobody
+ *   reads, such as an audit event's INSERT or the stream's advisory lock)
+ *   are not sent at once: their bound values are copied and they go out in
+ *   the next pipeline, ahead of the next statement or of the COMMIT, which a
+ *   write transaction also sends in a pipeline (or before the transaction's
+ *   tenant changes: they run under the tenant they were queued with). An audit append thus costs
+ *   the tail's read and the COMMIT, and a batch of events one pipeline for
+ *   all of its INSERTs. A deferred statement's error is the error of the
+ *   pipeline it went out in (the transaction is aborted either way). The first
  *   failing message decides the error (a failed BEGIN or saas_set_tenant is
  *   reported as that, not as the statement's error); the server skips the
  *   rest of the pipeline, the transaction is aborted, and every later
@@ -72,6 +81,13 @@ struct pg_stmt {
 	int64_t changes;
 };
 
+/* A statement queued by pg_defer, with a copy of its bound values. */
+struct pg_deferred {
+	struct pg_stmt *s;
+	char **params;
+	int nparams;
+};
+
 struct pg_conn {
 	PGconn *pg;
 	struct pg_stmt **stmts; /* indexed by query slot; stable pointers */
@@ -88,6 +104,8 @@ struct pg_conn {
 	bool end_pending;       /* a COMMIT or ROLLBACK was sent, its answer not read */
 	char *want_tenant;      /* the tenant the transaction asked for (NULL: none) */
 	char *server_tenant;    /* the tenant the server has (NULL: none or cleared) */
+	struct pg_deferred *deferred; /* statements for the next pipeline */
+	size_t ndeferred, capdeferred;
 };
 
 /* Network round trips (batches sent and waited for), for tests and measurements. */
@@ -216,9 +234,20 @@ static void stmt_clear(struct pg_stmt *s)
 	s->row = -1;
 }
 
+static void deferred_clear(struct pg_conn *c)
+{
+	for (size_t i = 0; i < c->ndeferred; i++) {
+		for (int k = 0; k < c->deferred[i].nparams; k++)
+			free(c->deferred[i].params[k]);
+		free(c->deferred[i].params);
+	}
+	c->ndeferred = 0;
+}
+
 /* Forget the transaction's tenant state (it ended, or the session did). */
 static void tx_forget(struct pg_conn *c)
 {
+	deferred_clear(c);
 	free(c->want_tenant);
 	free(c->server_tenant);
 	c->want_tenant = c->server_tenant = NULL;
@@ -232,6 +261,7 @@ static void pg_close(void *conn)
 	if (!c)
 		return;
 	tx_forget(c);
+	free(c->deferred);
 	for (unsigned i = 0; i < c->nstmts; i++) {
 		if (c->stmts[i]) {
 			stmt_clear(c->stmts[i]);
@@ -492,19 +522,28 @@ enum batch_item {
 	IT_LOCK,        /* SET LOCAL lock_timeout */
 	IT_PREP_TENANT, /* Parse of SELECT saas_set_tenant($1) */
 	IT_TENANT,      /* saas_set_tenant($1) */
-	IT_PREP,        /* Parse of the statement */
+	IT_PREP,        /* Parse of a statement (the batch's or a deferred one's) */
+	IT_DEFERRED,    /* a deferred statement */
 	IT_EXEC,        /* the statement */
+	IT_COMMIT,      /* COMMIT of a write transaction */
 };
-#define BATCH_MAX 6
+
+struct item {
+	enum batch_item it;
+	struct pg_stmt *s;          /* IT_PREP, IT_DEFERRED, IT_EXEC */
+	const struct pg_deferred *d; /* IT_DEFERRED */
+};
 
 static void stmt_name(char *buf, size_t size, const struct pg_stmt *s)
 {
 	snprintf(buf, size, "saas_s%u_%u", s->slot, s->gen);
 }
 
-static void item_what(char *buf, size_t size, enum batch_item it, const struct pg_stmt *s)
+static void item_what(char *buf, size_t size, const struct item *item)
 {
-	switch (it) {
+	const struct pg_stmt *s = item->s;
+
+	switch (item->it) {
 	case IT_BEGIN:
 		snprintf(buf, size, "BEGIN");
 		break;
@@ -518,20 +557,25 @@ static void item_what(char *buf, size_t size, enum batch_item it, const struct p
 	case IT_PREP:
 		snprintf(buf, size, "preparing '%s'", saas__q(s->sql));
 		break;
+	case IT_DEFERRED:
 	case IT_EXEC:
 		snprintf(buf, size, "statement '%s'", saas__q(s->sql));
+		break;
+	case IT_COMMIT:
+		snprintf(buf, size, "COMMIT");
 		break;
 	}
 }
 
 /* Queue one item of the pipeline; 0 if libpq refused (no memory, or the
  * connection is gone). */
-static int send_item(struct pg_conn *c, enum batch_item it, struct pg_stmt *s, const char *lock_sql)
+static int send_item(struct pg_conn *c, const struct item *item, const char *lock_sql)
 {
 	const char *tenant[1] = {c->want_tenant};
+	struct pg_stmt *s = item->s;
 	char name[32];
 
-	switch (it) {
+	switch (item->it) {
 	case IT_BEGIN:
 		/* A writer runs at READ COMMITTED and locks what it must (the tenant
 		 * row, the audit stream) explicitly. A reader sees one snapshot
@@ -552,20 +596,30 @@ static int send_item(struct pg_conn *c, enum batch_item it, struct pg_stmt *s, c
 	case IT_PREP:
 		stmt_name(name, sizeof name, s);
 		return PQsendPrepare(c->pg, name, s->sql, 0, NULL);
+	case IT_DEFERRED:
+		stmt_name(name, sizeof name, s);
+		return PQsendQueryPrepared(c->pg, name, item->d->nparams,
+		                           (const char *const *)item->d->params, NULL, NULL, 0);
 	case IT_EXEC:
 		stmt_name(name, sizeof name, s);
 		return PQsendQueryPrepared(c->pg, name, s->nparams, (const char *const *)s->params,
 		                           NULL, NULL, 0);
+	case IT_COMMIT:
+		return PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
 	}
 	return 0;
 }
 
 /* Record what a successful item changed on the server. */
-static void item_done(struct pg_conn *c, enum batch_item it, struct pg_stmt *s, PGresult **res)
+static void item_done(struct pg_conn *c, const struct item *item, PGresult **res)
 {
-	switch (it) {
+	struct pg_stmt *s = item->s;
+
+	switch (item->it) {
 	case IT_BEGIN:
 	case IT_LOCK:
+	case IT_DEFERRED:
+	case IT_COMMIT:
 		break;
 	case IT_PREP_TENANT:
 		c->set_tenant_prepared = true;
@@ -628,61 +682,95 @@ static bool end_collect(struct pg_conn *c)
 	return ok && PQstatus(c->pg) == CONNECTION_OK;
 }
 
-/* Send what the transaction still owes the server (BEGIN, the lock timeout,
- * the tenant) and the statement `s` (NULL: none) with its Parse if needed, in
- * one pipeline, and read every result. */
-static int batch_once(struct pg_conn *c, struct pg_stmt *s)
+/* Whether the batch being built already has a Parse of `s`. */
+static bool prep_queued(const struct item *items, size_t n, const struct pg_stmt *s)
 {
-	enum batch_item items[BATCH_MAX];
-	char lock_sql[64], what[96], err_what[96];
-	PGresult *err = NULL;      /* the first failure the server reported */
-	bool err_exec = false;     /* ... by the statement itself */
-	bool lost = false;
-	int n = 0, rc = SAAS_OK;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].it == IT_PREP && items[i].s == s)
+			return true;
+	return false;
+}
+
+/* The items of the next batch: what the transaction still owes the server
+ * (BEGIN, the lock timeout, the tenant), the deferred statements, the
+ * statement `s` (NULL: none), each with its Parse the first time, and COMMIT
+ * if `commit`. Returns how many (at most 6 + 2 * ndeferred + 1). */
+static size_t batch_items(struct item *items, struct pg_conn *c, struct pg_stmt *s, bool commit)
+{
+	size_t n = 0;
 
 	if (c->in_tx && !c->begun) {
-		items[n++] = IT_BEGIN;
-		/* How long a statement waits for a lock (busy_timeout_ms, as SQLite
-		 * waits on a locked database). SET takes no parameter; the value is
-		 * an integer of the configuration, not input. */
-		if (c->lock_timeout_ms) {
-			snprintf(lock_sql, sizeof lock_sql, "SET LOCAL lock_timeout = %u",
-			         c->lock_timeout_ms);
-			items[n++] = IT_LOCK;
-		}
+		items[n++] = (struct item){IT_BEGIN, NULL, NULL};
+		if (c->lock_timeout_ms)
+			items[n++] = (struct item){IT_LOCK, NULL, NULL};
 	}
 	/* A transaction starts with no tenant: nothing to clear. (Also what lets
 	 * the migrations run before saas_set_tenant exists.) */
 	if (c->in_tx && tenant_pending(c)) {
 		if (!c->set_tenant_prepared)
-			items[n++] = IT_PREP_TENANT;
-		items[n++] = IT_TENANT;
+			items[n++] = (struct item){IT_PREP_TENANT, NULL, NULL};
+		items[n++] = (struct item){IT_TENANT, NULL, NULL};
+	}
+	for (size_t i = 0; i < c->ndeferred; i++) {
+		struct pg_stmt *d = c->deferred[i].s;
+		if (!d->prepared && !prep_queued(items, n, d))
+			items[n++] = (struct item){IT_PREP, d, NULL};
+		items[n++] = (struct item){IT_DEFERRED, d, &c->deferred[i]};
 	}
 	if (s) {
-		if (!s->prepared)
-			items[n++] = IT_PREP;
-		items[n++] = IT_EXEC;
+		if (!s->prepared && !prep_queued(items, n, s))
+			items[n++] = (struct item){IT_PREP, s, NULL};
+		items[n++] = (struct item){IT_EXEC, s, NULL};
 	}
+	if (commit)
+		items[n++] = (struct item){IT_COMMIT, NULL, NULL};
+	return n;
+}
+
+/* Send the next batch (batch_items) in one pipeline and read every result.
+ * The first failure decides the error; a COMMIT that the server turned into
+ * a ROLLBACK (the transaction had failed) is an error too. */
+static int batch_once(struct pg_conn *c, struct pg_stmt *s, bool commit)
+{
+	struct item small[8], *items = small;
+	size_t cap = 7 + 2 * c->ndeferred, n;
+	char lock_sql[64], what[96], err_what[96];
+	PGresult *err = NULL;      /* the first failure the server reported */
+	const struct item *err_item = NULL;
+	bool lost = false, rolled_back = false;
+	int rc = SAAS_OK;
+
+	if (cap > sizeof small / sizeof small[0] && !(items = malloc(cap * sizeof *items))) {
+		c->failed = true;
+		return saas__enomem();
+	}
+	n = batch_items(items, c, s, commit);
+	if (c->lock_timeout_ms)
+		/* How long a statement waits for a lock (busy_timeout_ms, as
+		 * SQLite waits on a locked database). SET takes no parameter; the
+		 * value is an integer of the configuration, not input. */
+		snprintf(lock_sql, sizeof lock_sql, "SET LOCAL lock_timeout = %u", c->lock_timeout_ms);
 	if (n == 0 && !c->end_pending)
-		return SAAS_OK;
+		goto out;
 
 	/* With an answer pending, the pipeline is already on: this batch goes
 	 * right behind it, and both are read below. */
 	if (!c->end_pending && !PQenterPipelineMode(c->pg)) {
 		/* Only refused when the connection is not idle: not expected. */
 		char msg[400];
-		item_what(what, sizeof what, items[0], s);
+		item_what(what, sizeof what, &items[0]);
 		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
 		c->broken = true;
 		c->failed = true;
-		return saas__err(SAAS_ESTORE, NULL, "postgres: cannot start a pipeline for %s: %s",
-		                 what, msg);
+		rc = saas__err(SAAS_ESTORE, NULL, "postgres: cannot start a pipeline for %s: %s",
+		               what, msg);
+		goto out;
 	}
 	if (n > 0)
 		round_trips++;
-	for (int i = 0; i < n; i++) {
-		if (!send_item(c, items[i], s, lock_sql)) {
-			item_what(what, sizeof what, items[i], s);
+	for (size_t i = 0; i < n; i++) {
+		if (!send_item(c, &items[i], lock_sql)) {
+			item_what(what, sizeof what, &items[i]);
 			lost = true;
 			break;
 		}
@@ -699,31 +787,33 @@ static int batch_once(struct pg_conn *c, struct pg_stmt *s)
 
 	/* Each item's result (an error, or PGRES_PIPELINE_ABORTED for what the
 	 * server skipped after one), each followed by NULL; then the sync. */
-	for (int i = 0; i < n && !lost; i++) {
+	for (size_t i = 0; i < n && !lost; i++) {
 		PGresult *res = PQgetResult(c->pg);
 		if (!res) {
-			item_what(what, sizeof what, items[i], s);
+			item_what(what, sizeof what, &items[i]);
 			lost = true;
 			break;
 		}
 		switch (PQresultStatus(res)) {
 		case PGRES_COMMAND_OK:
 		case PGRES_TUPLES_OK:
-			item_done(c, items[i], s, &res);
+			if (items[i].it == IT_COMMIT && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+				rolled_back = true;
+			item_done(c, &items[i], &res);
 			break;
 		case PGRES_PIPELINE_ABORTED:
 			break;
 		default:
 			if (!err) {
 				err = res;
-				err_exec = items[i] == IT_EXEC;
-				item_what(err_what, sizeof err_what, items[i], s);
+				err_item = &items[i];
+				item_what(err_what, sizeof err_what, &items[i]);
 				res = NULL;
 			}
 		}
 		PQclear(res);
 		if (PQstatus(c->pg) != CONNECTION_OK) {
-			item_what(what, sizeof what, items[i], s);
+			item_what(what, sizeof what, &items[i]);
 			lost = true;
 			break;
 		}
@@ -755,18 +845,23 @@ static int batch_once(struct pg_conn *c, struct pg_stmt *s)
 
 	if (err) {
 		const char *state = PQresultErrorField(err, PG_DIAG_SQLSTATE);
-		if (err_exec && state && strcmp(state, "0A000") == 0) {
+		if (err_item && err_item->s &&
+		    (err_item->it == IT_EXEC || err_item->it == IT_DEFERRED) && state &&
+		    strcmp(state, "0A000") == 0) {
 			/* "cached plan must not change result type": a migration
 			 * changed a table under the prepared statement. This call
 			 * fails; the next one prepares it again under a new name (the
 			 * transaction is aborted, so no DEALLOCATE now). */
-			s->prepared = false;
-			s->gen++;
+			err_item->s->prepared = false;
+			err_item->s->gen++;
 		}
 		rc = map_error(c, err, err_what);
 		PQclear(err);
 	} else if (lost && PQstatus(c->pg) != CONNECTION_OK) {
 		rc = map_error(c, NULL, what);
+	} else if (rolled_back) {
+		rc = saas__err(SAAS_ESTORE, NULL,
+		               "postgres: the transaction had failed and was rolled back");
 	}
 	if (lost && !c->broken) {
 		/* Results out of step with what was sent: the connection cannot be
@@ -777,6 +872,15 @@ static int batch_once(struct pg_conn *c, struct pg_stmt *s)
 		if (!rc)
 			rc = saas__err(SAAS_ESTORE, NULL,
 			               "postgres: the connection failed during %s: %s", what, msg);
+	}
+	if (lost && commit) {
+		/* (saas__err cannot take the last message as an argument.) */
+		char msg[400];
+		snprintf(msg, sizeof msg, "%s", saas_error_message(saas_error_last()));
+		rc = saas__err(SAAS_ESTORE, NULL,
+		               "postgres: the connection was lost during COMMIT: the transaction "
+		               "may or may not have been applied (%s)",
+		               msg);
 	}
 	if (rc) {
 		c->failed = true;
@@ -789,6 +893,13 @@ static int batch_once(struct pg_conn *c, struct pg_stmt *s)
 		PGTransactionStatusType ts = PQtransactionStatus(c->pg);
 		c->begun = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
 	}
+out:
+	/* Done with: sent and run. After a failure they stay until the
+	 * transaction ends, for run_batch to send again on a new connection. */
+	if (!rc)
+		deferred_clear(c);
+	if (items != small)
+		free(items);
 	return rc;
 }
 
@@ -818,7 +929,7 @@ static int run_batch(struct pg_conn *c, struct pg_stmt *s)
 {
 	/* The first batch of a transaction: nothing ran on the server yet. */
 	bool first = c->in_tx && !c->begun;
-	int rc = batch_once(c, s);
+	int rc = batch_once(c, s, false);
 
 	if (rc && first && c->broken) {
 		/* The connection died while idle in the pool (a server restart,
@@ -826,7 +937,7 @@ static int run_batch(struct pg_conn *c, struct pg_stmt *s)
 		 * in the batch: reconnect once and send it again. */
 		rc = reconnect(c);
 		if (!rc)
-			rc = batch_once(c, s);
+			rc = batch_once(c, s, false);
 	}
 	return rc;
 }
@@ -846,6 +957,14 @@ static int pg_set_tenant(void *conn, const char *tenant_id)
 	struct pg_conn *c = conn;
 	char *copy = NULL;
 
+	/* Deferred statements run under the tenant they were queued with: send
+	 * them before the tenant changes. */
+	if (c->ndeferred && (!tenant_id != !c->want_tenant ||
+	                     (tenant_id && strcmp(tenant_id, c->want_tenant) != 0))) {
+		int rc = c->failed ? aborted(c) : run_batch(c, NULL);
+		if (rc)
+			return rc;
+	}
 	if (tenant_id && !(copy = saas__strdup(tenant_id)))
 		return saas__enomem();
 	free(c->want_tenant);
@@ -856,47 +975,34 @@ static int pg_set_tenant(void *conn, const char *tenant_id)
 static int pg_commit(void *conn)
 {
 	struct pg_conn *c = conn;
-	PGresult *res;
-	int rc = SAAS_OK;
+	int rc;
 
-	c->in_tx = false;
-	if (!c->begun) {
+	if (!c->begun && c->ndeferred == 0) {
 		/* Nothing ran: nothing to commit, and nothing is sent. */
+		c->in_tx = false;
 		tx_forget(c);
 		return SAAS_OK;
 	}
-	if (c->failed)
+	if (c->failed) {
+		c->in_tx = false;
 		return saas__err(SAAS_ESTORE, NULL,
 		                 "postgres: the transaction had failed and is rolled back: %s",
 		                 c->broken ? "the connection to the server was lost"
 		                           : "an earlier statement failed");
-	if (!c->write) {
+	}
+	if (!c->write && c->ndeferred == 0) {
 		/* READ ONLY at REPEATABLE READ: its COMMIT cannot fail in a way
 		 * that matters (it wrote nothing), so it is not waited for. */
+		c->in_tx = false;
 		if (!end_deferred(c, "COMMIT"))
 			c->broken = true; /* the pool drops it; what was read stands */
 		tx_forget(c);
 		return SAAS_OK;
 	}
-	res = PQexec(c->pg, "COMMIT");
-	round_trips++;
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = map_error(c, res, "COMMIT");
-		if (c->broken) {
-			/* (saas__err cannot take the last message as an argument.) */
-			char msg[400];
-			snprintf(msg, sizeof msg, "%s", saas_error_message(saas_error_last()));
-			rc = saas__err(SAAS_ESTORE, NULL,
-			               "postgres: the connection was lost during COMMIT: the transaction "
-			               "may or may not have been applied (%s)",
-			               msg);
-		}
-	} else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-		/* COMMIT of a failed transaction rolls it back and says so. */
-		rc = saas__err(SAAS_ESTORE, NULL,
-		               "postgres: the transaction had failed and was rolled back");
-	}
-	PQclear(res);
+	/* The deferred statements, then COMMIT, in one pipeline (with BEGIN and
+	 * the tenant first if nothing was sent yet: still in the transaction). */
+	rc = batch_once(c, NULL, true);
+	c->in_tx = false;
 	if (rc)
 		c->failed = true;
 	else
@@ -1084,6 +1190,42 @@ static int64_t pg_changes(void *stmt)
 	return ((struct pg_stmt *)stmt)->changes;
 }
 
+/* Queue the bound statement for the next pipeline (see the top of the file);
+ * the statement itself can be bound again at once. */
+static int pg_defer(void *stmt)
+{
+	struct pg_stmt *s = stmt;
+	struct pg_conn *c = s->c;
+	struct pg_deferred *d;
+
+	if (c->failed)
+		return aborted(c);
+	if (c->ndeferred == c->capdeferred) {
+		size_t cap = c->capdeferred ? c->capdeferred * 2 : 16;
+		void *p = realloc(c->deferred, cap * sizeof *c->deferred);
+		if (!p)
+			return saas__enomem();
+		c->deferred = p;
+		c->capdeferred = cap;
+	}
+	d = &c->deferred[c->ndeferred];
+	d->s = s;
+	d->nparams = s->nparams;
+	d->params = s->nparams ? calloc((size_t)s->nparams, sizeof *d->params) : NULL;
+	if (s->nparams && !d->params)
+		return saas__enomem();
+	for (int i = 0; i < s->nparams; i++) {
+		if (s->params[i] && !(d->params[i] = saas__strdup(s->params[i]))) {
+			for (int k = 0; k < i; k++)
+				free(d->params[k]);
+			free(d->params);
+			return saas__enomem();
+		}
+	}
+	c->ndeferred++;
+	return SAAS_OK;
+}
+
 static void pg_reset(void *stmt)
 {
 	stmt_clear(stmt);
@@ -1124,5 +1266,6 @@ const saas_driver saas__driver_postgres = {
 	.column_int64 = pg_column_int64,
 	.changes = pg_changes,
 	.reset = pg_reset,
+	.defer = pg_defer,
 	.native = pg_native,
 };

@@ -219,6 +219,14 @@ static int sq_bind_text(void *stmt, int i, const char *v)
 	return bind_rc(s, sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT));
 }
 
+static int sq_bind_text_static(void *stmt, int i, const char *v)
+{
+	struct sqlite_stmt *s = stmt;
+	if (!v)
+		return bind_rc(s, sqlite3_bind_null(s->st, i));
+	return bind_rc(s, sqlite3_bind_text(s->st, i, v, -1, SQLITE_STATIC));
+}
+
 static int sq_bind_int64(void *stmt, int i, int64_t v)
 {
 	struct sqlite_stmt *s = stmt;
@@ -301,6 +309,7 @@ const saas_driver saas__driver_sqlite = {
 	.prepare = sq_prepare,
 	.bind_text = sq_bind_text,
 	.bind_int64 = sq_bind_int64,
+	.bind_text_static = sq_bind_text_static,
 	.step = sq_step,
 	.column_count = sq_column_count,
 	.column_name = sq_column_name,
