@@ -16,5 +16,6 @@
 #include "saas/tenant.h"
 #include "saas/identity.h"
 #include "saas/audit.h"
+#include "saas/rbac.h"
 
 #endif

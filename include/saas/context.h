@@ -82,12 +82,19 @@ typedef struct saas_ctx_options {
 	 * and the like); NULL (default): the built-in list only. Copied.
 	 */
 	const char *audit_redact_keys;
+	/**
+	 * The application's role policy (saas/rbac.h, docs/rbac.md): JSON text,
+	 * or `"file:PATH"` of a JSON file, read when the context opens; NULL
+	 * (default): the built-in roles only. A malformed policy makes
+	 * saas_ctx_open() fail with `SAAS_EINVAL`, field `"rbac_policy"`.
+	 */
+	const char *rbac_policy;
 } saas_ctx_options;
 
 /** Static initialiser for `saas_ctx_options` with every default. */
 #define SAAS_CTX_OPTIONS_INIT \
 	{ SAAS_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, SAAS_LOG_INFO, 1, 5000, 8, 10000, 1, \
-	  NULL, 0, 0, NULL }
+	  NULL, 0, 0, NULL, NULL }
 
 /**
  * Fill `opts` with the defaults of `SAAS_CTX_OPTIONS_INIT` (for callers that

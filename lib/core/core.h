@@ -91,6 +91,7 @@ struct saas_ctx {
 	/* The audit signing key (lib/audit/checkpoint.c), loaded once, lazily,
 	 * under audit_key_mu; the trusted older public keys too. */
 	struct saas__audit_keys *audit_keys;
+	struct saas__rbac *rbac;   /* the role catalog (lib/rbac), fixed at open */
 	pthread_mutex_t audit_key_mu;
 	struct saas_store *store;
 	struct saas_metrics *metrics;

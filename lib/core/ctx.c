@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "../rbac/rbac.h"
 #include "../store/store.h"
 #include "core.h"
 #include "saas/id.h"
@@ -89,7 +90,10 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 	}
 	ctx->opts.audit_signing_key = ctx->audit_signing_key;
 	ctx->opts.audit_redact_keys = ctx->audit_redact_keys;
-	rc = saas__metrics_new(&ctx->metrics);
+	ctx->opts.rbac_policy = NULL; /* read now; not kept */
+	rc = saas__rbac_new(&ctx->rbac, opts->rbac_policy);
+	if (!rc)
+		rc = saas__metrics_new(&ctx->metrics);
 	if (!rc)
 		rc = saas__store_open(&ctx->store, url, &ctx->opts);
 	if (!rc)
@@ -127,6 +131,7 @@ void saas_ctx_free(saas_ctx *ctx)
 	free(ctx->audit_signing_key);
 	free(ctx->audit_redact_keys);
 	saas__audit_keys_free(ctx->audit_keys);
+	saas__rbac_free(ctx->rbac);
 	pthread_mutex_destroy(&ctx->audit_key_mu);
 	free(ctx);
 }
