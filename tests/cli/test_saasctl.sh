@@ -675,6 +675,26 @@ check "... and finds a changed second identity" eval '! python3 "$SAAS_SOURCE_RO
 run audit verify --file "$tmp/keep3.jsonl" --public-key "$PUB1"
 check "... as the library does" eval 'rc_is 1 && err_has "changed"'
 
+# ---- roles (the deployment's catalog) ---------------------------------------------
+
+run --db memory: role list
+check "role list: the four built-in roles, one line each" eval 'rc_is 0 && out_lines 4 && out_has "owner  builtin  admin  *" && out_has "viewer  builtin  -  member:read,role:read,tenant:read"'
+run --db memory: --json role list
+check "role list --json: name, builtin, inherits, permissions, effective" json_true "[r['name'] for r in d['roles']] == ['admin', 'member', 'owner', 'viewer'] and d['roles'][1]['inherits'] == ['viewer'] and 'tenant:read' in d['roles'][1]['effective'] and d['roles'][1]['permissions'] == ['apikey:create', 'apikey:read']"
+POLICY='{"roles":{"member":{"permissions":["project:*"]},"auditor":{"inherits":["viewer"],"permissions":["audit:read"]}}}'
+run --db memory: --rbac-policy "$POLICY" role list
+check "--rbac-policy extends a built-in role and adds one" eval 'rc_is 0 && out_lines 5 && out_has "auditor  deployment  viewer  audit:read,member:read,role:read,tenant:read" && out_matches "member  builtin  viewer  [^ ]*project:\*"'
+printf '%s\n' "$POLICY" > "$tmp/policy.json"
+run --db memory: --rbac-policy "file:$tmp/policy.json" --json role list
+check "--rbac-policy file:PATH" json_true "'auditor' in [r['name'] for r in d['roles']]"
+OUT=$(SAAS_RBAC_POLICY="$POLICY" "$SAASCTL" --db memory: role list 2>&1); RC=$?
+check "SAAS_RBAC_POLICY when --rbac-policy is not given" eval 'rc_is 0 && out_has "auditor  deployment"'
+expect_refused "a policy naming an unknown role" SAAS_EINVAL --db memory: --rbac-policy '{"roles":{"x":{"inherits":["nobody"]}}}' role list
+check "... names the entry and the role" err_has "roles.x.inherits: role 'nobody' is not defined"
+expect_refused "a policy with a bad permission" SAAS_EINVAL --db memory: --rbac-policy '{"roles":{"member":{"permissions":["Project:Read"]}}}' role list
+check "... names its position" err_has "roles.member.permissions[0]"
+expect_usage "role with no verb" --db memory: role
+
 # ---- the storage URL --------------------------------------------------------------
 
 run --db "sqlite:$tmp/other.db" tenant list

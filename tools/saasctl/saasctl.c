@@ -4,7 +4,8 @@
  *   saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]
  *
  * This file holds the command tables, the help, the argument parser and
- * main(); the commands live in cmd_tenant.c, cmd_identity.c and cmd_audit.c.
+ * main(); the commands live in cmd_tenant.c, cmd_identity.c, cmd_audit.c and
+ * cmd_rbac.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,13 @@ static const struct sc_verb audit_verbs[] = {
 	  {0}}},
 };
 
+static const struct sc_verb role_verbs[] = {
+	{"list", NULL, 0,
+	 "List the deployment's roles: name, builtin or deployment, what it inherits, and every "
+	 "permission it grants (its own and inherited).",
+	 sc_cmd_role_list, {{0}}},
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct sc_noun sc_nouns[] = {
@@ -211,6 +219,8 @@ const struct sc_noun sc_nouns[] = {
 	 "events, forget personal data",
 	 audit_verbs,
 	 COUNT(audit_verbs), 0},
+	{"role", "roles and their permissions (the built-in roles and --rbac-policy's)", role_verbs,
+	 COUNT(role_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -228,6 +238,8 @@ static const char global_help[] =
 	"                  encrypted, unreadable after 'audit forget --subject NAME'\n"
 	"  --audit-key SRC where the audit signing key is: file:PATH or env:NAME\n"
 	"                  (default: $SAAS_AUDIT_SIGNING_KEY)\n"
+	"  --rbac-policy SRC  the application's role policy: JSON text or file:PATH\n"
+	"                  (default: $SAAS_RBAC_POLICY; docs/rbac.md)\n"
 	"  -v, --verbose   write the library's log (JSON lines) to stderr\n"
 	"  -h, --help      show help: 'saasctl help', 'saasctl NOUN --help'\n"
 	"  --version       print the version of saasctl and of the libsaas it runs on\n"
@@ -255,6 +267,7 @@ static const char tail_help[] =
 	"  SAAS_DB         the storage URL when --db is not given\n"
 	"  SAAS_AUDIT_SIGNING_KEY  the audit signing key (saas-audit-key-v1:...) when\n"
 	"                  --audit-key is not given\n"
+	"  SAAS_RBAC_POLICY  the role policy when --rbac-policy is not given\n"
 	"\n"
 	"Output:\n"
 	"  Commands that create something print its id alone on one line (invite create\n"
@@ -396,6 +409,7 @@ static const char **global_value(struct sc *sc, const char *name, size_t nlen)
 		{"actor-email", &sc->actor_email},
 		{"on-behalf-of", &sc->on_behalf_of},
 		{"audit-key", &sc->audit_key},
+		{"rbac-policy", &sc->rbac_policy},
 	};
 
 	for (size_t k = 0; k < COUNT(opts); k++)
@@ -557,6 +571,7 @@ static int open_ctx(struct sc *sc)
 	if (sc->verb->run == sc_cmd_migrate)
 		opts.auto_migrate = SAAS_MIGRATE_DEFER;
 	opts.audit_signing_key = sc->audit_key;
+	opts.rbac_policy = sc->rbac_policy;
 	rc = saas_ctx_open(&sc->ctx, sc->db, &opts);
 	if (rc)
 		return sc_lib_error(rc);
@@ -575,6 +590,8 @@ static int run(int argc, char **argv)
 	sc.actor = DEFAULT_ACTOR;
 	env = getenv("SAAS_DB");
 	sc.db = env && *env ? env : DEFAULT_DB;
+	env = getenv("SAAS_RBAC_POLICY");
+	sc.rbac_policy = env && *env ? env : NULL;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--") == 0) {

@@ -76,6 +76,7 @@ struct sc {
 	const char *on_behalf_of; /* --on-behalf-of (support only), or NULL */
 	int support;       /* --support: the actor is support staff, not the system */
 	const char *audit_key; /* --audit-key: the audit signing key's source, or NULL */
+	const char *rbac_policy; /* --rbac-policy or $SAAS_RBAC_POLICY: JSON or file:PATH, or NULL */
 	int json;          /* --json */
 	int verbose;       /* --verbose: the library's log on stderr */
 	saas_ctx *ctx;     /* opened before the verb runs */
@@ -115,6 +116,7 @@ int sc_cmd_audit_checkpoint(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_purge(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_forget(struct sc *sc, const struct sc_args *a);
+int sc_cmd_role_list(struct sc *sc, const struct sc_args *a);
 
 /* ---- cmd_tenant.c ------------------------------------------------------------ */
 
