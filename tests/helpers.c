@@ -181,3 +181,11 @@ int th_run_on(unsigned which, const char **url, Suite *(*make)(void))
 	}
 	return rc;
 }
+
+void th_custom_role(saas_ctx *ctx, const char *tenant_id)
+{
+	static const char *const perms[] = {"project:read"};
+	static const char *const inherits[] = {"viewer"};
+
+	ck_ok(saas_role_create(ctx, th_scope(tenant_id), "custom", perms, 1, inherits, 1));
+}

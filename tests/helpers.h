@@ -34,6 +34,9 @@ const char *th_user(saas_ctx *ctx, const char *email);
  * through SAAS_AUDIT_SIGNING_KEY (which the context reads once). */
 void th_audit_anchor_and_checkpoint(saas_ctx *ctx, const char *tenant_id);
 
+/* Give the tenant a custom role, "custom" (project:read, inheriting viewer). */
+void th_custom_role(saas_ctx *ctx, const char *tenant_id);
+
 /* Assert that `expr` returns `code`, printing the last error on mismatch. */
 #define ck_rc(expr, code)                                                              \
 	do {                                                                           \

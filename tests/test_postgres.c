@@ -78,6 +78,7 @@ static saas_query q_count_all[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_events"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_checkpoints"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_anchors"),
+	SAAS_QUERY("SELECT COUNT(*) FROM tenant_roles"),
 };
 static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM member_roles WHERE tenant_id = $1"),
@@ -86,6 +87,7 @@ static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_checkpoints WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_anchors WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM tenant_roles WHERE tenant_id = $1"),
 };
 static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE member_roles SET role = role WHERE tenant_id = $1"),
@@ -94,6 +96,7 @@ static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE audit_events SET action = 'x' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE audit_checkpoints SET key_id = 'x' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE audit_anchors SET key_id = 'x' WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE tenant_roles SET inherits = '[]' WHERE tenant_id = $1"),
 };
 static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM member_roles WHERE tenant_id = $1"),
@@ -102,8 +105,9 @@ static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM audit_events WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_checkpoints WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
 };
-#define NTABLES 6
+#define NTABLES 7
 static saas_query q_insert_event = SAAS_QUERY(
 	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action,"
 	" format, prev_hash, hash) VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged', 1,"
@@ -140,6 +144,8 @@ static void two_tenants(const char **a, const char **b)
 	ck_ok(saas_invitation_create(&inv, &token, ctx, th_scope(*b), "n@example.com", member, 1, 0));
 	saas_invitation_free(inv);
 	saas_free_secret(token);
+	th_custom_role(ctx, *a);
+	th_custom_role(ctx, *b);
 	th_audit_anchor_and_checkpoint(ctx, *a);
 	th_audit_anchor_and_checkpoint(ctx, *b);
 }

@@ -83,6 +83,69 @@ SAAS_EXTERN(int) saas_rbac_role_grants(const char **out_pattern, saas_ctx *ctx, 
  */
 SAAS_EXTERN(int) saas_rbac_catalog_json(char **out, saas_ctx *ctx);
 
+/* ---- custom roles of a tenant ---------------------------------------------------- */
+
+/**
+ * Create a custom role in the scope's tenant: a name no role of the
+ * deployment's catalog has (`[a-z][a-z0-9_-]{0,63}`), its own permissions
+ * (0 to 256, each checked as saas_permission_check(); duplicates folded) and
+ * the roles it inherits (0 to 16: roles of the catalog or other custom roles
+ * of the tenant; a cycle is refused). Audited as `role.created` in the same
+ * transaction. Members get it through saas_member_add() and
+ * saas_member_set_roles() like any role.
+ *
+ * @return `SAAS_OK`; `SAAS_EINVAL` (a bad name, field `"name"`; a bad
+ *         permission, field `"permissions"`, the message naming it and its
+ *         index; a bad or unknown inherited role or a cycle, field
+ *         `"inherits"`; too many); `SAAS_EEXISTS` (the tenant has a custom
+ *         role of that name, or the catalog has it; field `"name"`);
+ *         `SAAS_ENOTFOUND`, `SAAS_ESUSPENDED`, `SAAS_EDELETED` (the tenant);
+ *         `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_role_create(saas_ctx *ctx, const saas_scope *scope, const char *name,
+                                  const char *const *permissions, size_t npermissions,
+                                  const char *const *inherits, size_t ninherits);
+
+/**
+ * Replace a custom role's permissions and inherited roles (the same rules as
+ * saas_role_create(); a cycle through other custom roles is refused).
+ * Audited as `role.updated` with the previous and new sets.
+ * @return as saas_role_create(), and `SAAS_ENOTFOUND` (field `"name"`) when
+ *         the tenant has no custom role of that name (a catalog role cannot
+ *         be changed here: see `rbac_policy`).
+ */
+SAAS_EXTERN(int) saas_role_update(saas_ctx *ctx, const saas_scope *scope, const char *name,
+                                  const char *const *permissions, size_t npermissions,
+                                  const char *const *inherits, size_t ninherits);
+
+/**
+ * Delete a custom role. Refused with `SAAS_EUSED` while a member has it or
+ * another custom role inherits it, unless `move_to` names a role (of the
+ * catalog or another custom role of the tenant) that every member having it
+ * gets instead (in the same transaction; a role inheriting it still
+ * refuses). Audited as `role.deleted` (metadata: the members moved).
+ * @param move_to NULL, or the role to give its members.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (bad names; `move_to` equal to `name`,
+ *         field `"move_to"`); `SAAS_ENOTFOUND` (no such custom role, field
+ *         `"name"`; an unknown `move_to`, field `"move_to"`); `SAAS_EUSED`
+ *         (the message says how many members have it, or which role inherits
+ *         it); the tenant's errors; `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const char *name,
+                                  const char *move_to);
+
+/**
+ * The roles a member of the scope's tenant can have, as JSON: the catalog's
+ * roles (saas_rbac_catalog_json()'s objects, with `"scope":"deployment"`)
+ * and the tenant's custom roles (`"scope":"tenant"`, with `created_at` and
+ * `updated_at`), sorted by name: `{"roles":[…]}`. `effective` of a custom
+ * role counts what it inherits. Allowed in every status but pending deletion.
+ * @param out receives the text; free with saas_free().
+ * @return `SAAS_OK`; `SAAS_EINVAL`; the tenant's errors; `SAAS_ESTORE`;
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_role_list(char **out, saas_ctx *ctx, const saas_scope *scope);
+
 SAAS_END_DECL
 
 #endif

@@ -517,8 +517,7 @@ static json_t *strv_json(char *const *v, size_t n)
 	return a;
 }
 
-/* The effective permissions, sorted: "*" or the three sets merged. */
-static json_t *effective_json(const struct saas__role *r)
+json_t *saas__role_effective_json(const struct saas__role *r)
 {
 	struct strset all = {0};
 	json_t *a;
@@ -543,6 +542,13 @@ oom:
 	return NULL;
 }
 
+json_t *saas__role_json(const struct saas__role *r)
+{
+	return json_pack("{s:s,s:b,s:o,s:o,s:o}", "name", r->name, "builtin", r->builtin,
+	                 "inherits", strv_json(r->inherits, r->ninherits), "permissions",
+	                 strv_json(r->own, r->nown), "effective", saas__role_effective_json(r));
+}
+
 int saas_rbac_catalog_json(char **out, saas_ctx *ctx)
 {
 	json_t *roles, *doc;
@@ -554,10 +560,7 @@ int saas_rbac_catalog_json(char **out, saas_ctx *ctx)
 		return saas__err(SAAS_EINVAL, "ctx", "ctx is NULL");
 	roles = json_array();
 	for (size_t i = 0; roles && i < ctx->rbac->n; i++) {
-		const struct saas__role *r = &ctx->rbac->roles[i];
-		json_t *o = json_pack("{s:s,s:b,s:o,s:o,s:o}", "name", r->name, "builtin", r->builtin,
-		                      "inherits", strv_json(r->inherits, r->ninherits), "permissions",
-		                      strv_json(r->own, r->nown), "effective", effective_json(r));
+		json_t *o = saas__role_json(&ctx->rbac->roles[i]);
 		if (!o || json_array_append_new(roles, o)) {
 			json_decref(roles);
 			roles = NULL;

@@ -59,4 +59,10 @@ const struct saas__role *saas__rbac_role(const struct saas__rbac *r, const char 
 const char *saas__role_match(const struct saas__role *role, const struct saas__perm *p,
                              const char *perm);
 
+/* A catalog role's effective permissions, sorted ("*" alone when it has
+ * everything); and the role as saas_rbac_catalog_json shows it. New
+ * references; NULL when out of memory. */
+json_t *saas__role_effective_json(const struct saas__role *r);
+json_t *saas__role_json(const struct saas__role *r);
+
 #endif

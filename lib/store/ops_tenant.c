@@ -16,6 +16,7 @@ const char *const saas__tenant_tables[] = {
 	"audit_events",
 	"audit_checkpoints",
 	"audit_anchors",
+	"tenant_roles",
 	NULL,
 };
 
@@ -27,6 +28,7 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM audit_events WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_checkpoints WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -37,8 +39,9 @@ static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq"),
 	SAAS_QUERY("SELECT * FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq"),
 	SAAS_QUERY("SELECT * FROM audit_anchors WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT * FROM tenant_roles WHERE tenant_id = $1 ORDER BY name"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 6 && sizeof q_export / sizeof q_export[0] == 6,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 7 && sizeof q_export / sizeof q_export[0] == 7,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \

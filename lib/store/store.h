@@ -281,6 +281,31 @@ int saas__st_subject_key_add(saas_tx *tx, const char *subject_id, const char *ke
 /* *out_deleted: whether a key was deleted. */
 int saas__st_subject_key_delete(bool *out_deleted, saas_tx *tx, const char *subject_id);
 
+/* ---- custom roles (tenant-scoped; lib/store/ops_rbac.c) -------------------------- */
+
+/* A row of tenant_roles (strings borrowed): permissions and inherits are
+ * JSON arrays of strings. */
+struct saas__trole {
+	const char *name;
+	const char *permissions;
+	const char *inherits;
+	int64_t created_at;
+	int64_t updated_at;
+};
+/* Pass the transaction's tenant's role `name` to `fn`; SAAS_ENOTFOUND (no
+ * message) when there is none. */
+int saas__st_trole_get(saas_tx *tx, const char *name,
+                       int (*fn)(const struct saas__trole *r, void *payload), void *payload);
+/* Each of the tenant's roles, by name; `fn` returns 0 to go on, 1 to stop
+ * or a negative code (returned). */
+int saas__st_trole_list(saas_tx *tx, int (*fn)(const struct saas__trole *r, void *payload),
+                        void *payload);
+int saas__st_trole_insert(saas_tx *tx, const struct saas__trole *r); /* created_at used */
+int saas__st_trole_update(saas_tx *tx, const struct saas__trole *r); /* updated_at used */
+int saas__st_trole_delete(saas_tx *tx, const char *name);
+/* Members with role `from` get `to` instead; *out_moved: how many had `from`. */
+int saas__st_member_roles_move(int64_t *out_moved, saas_tx *tx, const char *from, const char *to);
+
 /* Signed checkpoints (lib/store/ops_audit_checkpoint.c; strings borrowed). */
 struct saas__audit_ckpt {
 	int64_t seq;            /* the event signed */

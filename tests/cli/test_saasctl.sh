@@ -695,6 +695,117 @@ expect_refused "a policy with a bad permission" SAAS_EINVAL --db memory: --rbac-
 check "... names its position" err_has "roles.member.permissions[0]"
 expect_usage "role with no verb" --db memory: role
 
+# ---- custom roles of a tenant -----------------------------------------------------
+
+# A database of its own, so that the tenant's audit events are known exactly.
+RDB="sqlite:$tmp/roles.db"
+run --db "$RDB" tenant create --slug studio --name Studio
+check "a tenant for custom roles" eval 'rc_is 0 && out_matches "^ten_${ID_RE}$"'
+STUDIO=$OUT
+run --db "$RDB" user create --email erin@example.com
+run --db "$RDB" member add --tenant studio --user erin@example.com --role owner
+run --db "$RDB" user create --email frank@example.com
+FRANK=$OUT
+check "an owner and a second user" eval 'rc_is 0 && out_matches "^usr_${ID_RE}$"'
+
+run role --help
+check "role --help lists the verbs with their options" eval 'rc_is 0 && err_empty && out_has "role list [--tenant T]" && out_has "role create --tenant T --name N [--permissions P,Q,...] [--inherits R,S,...]" && out_has "role update --tenant T --name N [--permissions P,Q,...] [--inherits R,S,...]" && out_has "role delete --tenant T --name N [--move-to R]"'
+check "role --help says that update empties a set left out" out_has "an option left out (or given as '') empties its set"
+run --help
+check "--help lists the role verbs" eval 'out_has "role create" && out_has "role update" && out_has "role delete"'
+
+run --db "$RDB" role create --tenant studio --name editor --permissions project:write,project:read --inherits viewer
+check "role create prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" role list --tenant studio
+check "role list --tenant: the catalog and the custom role, one line each" eval 'rc_is 0 && err_empty && out_lines 5 && out_has "owner  builtin  admin  *" && out_has "viewer  builtin  -  member:read,role:read,tenant:read"'
+check "... the custom role: scope tenant, its effective set with viewer's" out_has "editor  tenant  viewer  member:read,project:read,project:write,role:read,tenant:read"
+run --db "$RDB" role list
+check "role list without --tenant: the deployment's catalog alone" eval 'rc_is 0 && out_lines 4 && ! out_has "editor"'
+run --db "$RDB" --json role list --tenant "$STUDIO"
+check "role list --tenant --json: every role, sorted by name, with its scope" json_true "[(r['name'], r['scope']) for r in d['roles']] == [('admin', 'deployment'), ('editor', 'tenant'), ('member', 'deployment'), ('owner', 'deployment'), ('viewer', 'deployment')]"
+check "... the custom role's own and effective sets and its times" json_true "(lambda r: r['inherits'] == ['viewer'] and r['permissions'] == ['project:read', 'project:write'] and {'project:read', 'tenant:read'} <= set(r['effective']) and not r.get('builtin') and 'created_at' in r and 'updated_at' in r)(next(r for r in d['roles'] if r['name'] == 'editor'))"
+
+run --db "$RDB" role create --tenant "$STUDIO" --name reader --inherits viewer
+check "role create without --permissions: a role that only inherits" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" --json role create --tenant studio --name lead --permissions "" --inherits editor,member
+check "role create --json (an empty --permissions is none)" eval 'rc_is 0 && json_true "d == {\"ok\": True}"'
+run --db "$RDB" role list --tenant studio
+check "... both are listed" eval 'rc_is 0 && out_lines 7 && out_has "reader  tenant  viewer  member:read,role:read,tenant:read" && out_matches "lead  tenant  editor,member  [^ ]*project:write"'
+
+run --db "$RDB" role update --tenant studio --name editor --permissions 'project:*'
+check "role update prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" role list --tenant studio
+check "role update replaced both sets (--inherits left out: none)" out_has "editor  tenant  -  project:*"
+check "... and a role inheriting it grants the new set" eval 'out_matches "lead  tenant  editor,member  [^ ]*project:\*" && ! out_has "project:write"'
+run --db "$RDB" --json role update --tenant studio --name editor --permissions 'project:*,report:read' --inherits viewer
+check "role update --json" eval 'rc_is 0 && json_true "d == {\"ok\": True}"'
+run --db "$RDB" role list --tenant studio
+check "... sets both" out_has "editor  tenant  viewer  member:read,project:*,report:read,role:read,tenant:read"
+
+expect_refused "a bad permission is refused" SAAS_EINVAL --db "$RDB" role create --tenant studio --name bad --permissions project:read,Project:Write
+check "... the message names it" err_has "Project:Write"
+expect_refused "role update with a bad permission" SAAS_EINVAL --db "$RDB" role update --tenant studio --name editor --permissions 'proj*:read'
+check "... names it" err_has "proj*:read"
+expect_refused "a built-in role's name is taken" SAAS_EEXISTS --db "$RDB" role create --tenant studio --name admin --permissions project:read
+expect_refused "a custom role's name is taken" SAAS_EEXISTS --db "$RDB" role create --tenant studio --name editor
+expect_refused "a bad role name" SAAS_EINVAL --db "$RDB" role create --tenant studio --name "Bad Name"
+expect_refused "inheriting an unknown role" SAAS_EINVAL --db "$RDB" role create --tenant studio --name bad --inherits nobody
+check "... the message names it" err_has "nobody"
+expect_refused "role create in an unknown tenant" SAAS_ENOTFOUND --db "$RDB" role create --tenant nosuch --name x
+expect_refused "role update of an unknown role" SAAS_ENOTFOUND --db "$RDB" role update --tenant studio --name nobody
+expect_refused "role update of a built-in role" SAAS_ENOTFOUND --db "$RDB" role update --tenant studio --name member --permissions project:read
+expect_refused "role list --tenant of an unknown tenant" SAAS_ENOTFOUND --db "$RDB" role list --tenant nosuch
+run --db "$RDB" role create --tenant studio --name ops-b --permissions deploy:read
+run --db "$RDB" role create --tenant studio --name ops-a --inherits ops-b
+check "ops-a inherits ops-b" eval 'rc_is 0 && out_empty && err_empty'
+expect_refused "a cycle between custom roles is refused" SAAS_EINVAL --db "$RDB" role update --tenant studio --name ops-b --inherits ops-a
+run --db "$RDB" role list --tenant studio
+check "... and the refused changes changed nothing" eval 'rc_is 0 && out_lines 9 && out_has "ops-b  tenant  -  deploy:read" && ! out_has "bad  "'
+
+run --db "$RDB" role delete --tenant studio --name lead
+check "role delete of a role nobody has prints nothing" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" member add --tenant studio --user frank@example.com --role editor
+check "member add with a custom role" eval 'rc_is 0 && out_matches "^mem_${ID_RE}$"'
+FRANK_MEM=$OUT
+expect_refused "role delete of a role a member has" SAAS_EUSED --db "$RDB" role delete --tenant studio --name editor
+check "... says a member has it" err_matches "1 member"
+expect_refused "role delete of a role another inherits, even with --move-to" SAAS_EUSED --db "$RDB" role delete --tenant studio --name ops-b --move-to member
+check "... names the role that inherits it" err_has "ops-a"
+expect_refused "role delete --move-to an unknown role" SAAS_ENOTFOUND --db "$RDB" role delete --tenant studio --name editor --move-to nobody
+expect_refused "role delete --move-to itself" SAAS_EINVAL --db "$RDB" role delete --tenant studio --name editor --move-to editor
+run --db "$RDB" role delete --tenant studio --name editor --move-to member
+check "role delete --move-to" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" member list --tenant studio
+check "... the member now has the role moved to" out_has "$FRANK_MEM  $FRANK  frank@example.com  member"
+run --db "$RDB" role list --tenant studio
+check "... and the deleted roles are gone" eval 'rc_is 0 && out_lines 7 && ! out_has "editor" && ! out_has "lead"'
+run --db "$RDB" member set-roles --tenant studio --user frank@example.com --role member,reader
+check "member set-roles with a custom role" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" --json role delete --tenant studio --name reader --move-to member
+check "role delete --move-to a role the member already has (--json)" eval 'rc_is 0 && json_true "d == {\"ok\": True}"'
+run --db "$RDB" member list --tenant studio
+check "... leaves it once" out_has "$FRANK_MEM  $FRANK  frank@example.com  member"
+expect_refused "role delete of an unknown role" SAAS_ENOTFOUND --db "$RDB" role delete --tenant studio --name nobody
+expect_refused "role delete of a built-in role" SAAS_ENOTFOUND --db "$RDB" role delete --tenant studio --name viewer
+
+run --db "$RDB" --actor ops-bot role create --tenant studio --name temp --permissions deploy:write
+check "role create as another actor" eval 'rc_is 0 && out_empty && err_empty'
+run --db "$RDB" audit list --tenant studio --action role.
+check "the audit log has every change to roles, and no refused one" eval 'rc_is 0 && out_lines 11 && [[ $(grep -c "  role\.created  " <<<"$OUT") == 6 && $(grep -c "  role\.updated  " <<<"$OUT") == 2 && $(grep -c "  role\.deleted  " <<<"$OUT") == 3 ]]'
+check "... by the actor given" out_matches "system:ops-bot  role\.created"
+run --db "$RDB" audit verify --tenant studio
+check "... and the chain is intact" eval 'rc_is 0 && out_has "intact"'
+
+expect_usage "role create without --name" --db "$RDB" role create --tenant studio
+check "... names the option" err_has "--name"
+expect_usage "role create without --tenant" --db "$RDB" role create --name x
+check "... names the option" err_has "--tenant"
+expect_usage "role update without --name" --db "$RDB" role update --tenant studio --permissions a:b
+expect_usage "role delete without --tenant" --db "$RDB" role delete --name x
+expect_usage "role list --tenant without its value" --db "$RDB" role list --tenant
+expect_usage "--permissions given twice" --db "$RDB" role create --tenant studio --name x --permissions a:b --permissions c:d
+expect_usage "role delete with a stray argument" --db "$RDB" role delete stray --tenant studio --name x
+
 # ---- the storage URL --------------------------------------------------------------
 
 run --db "sqlite:$tmp/other.db" tenant list

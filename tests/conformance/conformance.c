@@ -279,6 +279,7 @@ START_TEST(purge_and_export_cover_every_table)
 	ck_ok(saas_invitation_create(&inv, &token, ctx, th_scope(t), "n@example.com", member, 1, 0));
 	saas_invitation_free(inv);
 	saas_free_secret(token);
+	th_custom_role(ctx, t);
 	th_audit_anchor_and_checkpoint(ctx, t);
 
 	json_t *doc = export_doc(t);

@@ -199,9 +199,40 @@ static const struct sc_verb audit_verbs[] = {
 
 static const struct sc_verb role_verbs[] = {
 	{"list", NULL, 0,
-	 "List the deployment's roles: name, builtin or deployment, what it inherits, and every "
-	 "permission it grants (its own and inherited).",
-	 sc_cmd_role_list, {{0}}},
+	 "List the roles: name, builtin, deployment or tenant, what it inherits, and every "
+	 "permission it grants (its own and inherited). Without --tenant the deployment's "
+	 "catalog; with it every role a member of that tenant can have, its custom roles too.",
+	 sc_cmd_role_list,
+	 {{"tenant", "T", 0, "the tenant: id or slug; adds its custom roles", NULL},
+	  {0}}},
+	{"create", NULL, 0,
+	 "Create a tenant's custom role, which may inherit the deployment's roles and the "
+	 "tenant's other custom roles.",
+	 sc_cmd_role_create,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"name", "N", SC_REQUIRED, "the role's name: [a-z][a-z0-9_-]{0,63}, not a deployment "
+	   "role's", NULL},
+	  {"permissions", "P,Q,...", 0, "its own permissions (resource:action); default none",
+	   NULL},
+	  {"inherits", "R,S,...", 0, "the roles it inherits; default none", NULL},
+	  {0}}},
+	{"update", NULL, 0,
+	 "Replace a custom role's permissions and inherited roles, both at once: an option "
+	 "left out (or given as '') empties its set.",
+	 sc_cmd_role_update,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"name", "N", SC_REQUIRED, "the custom role", NULL},
+	  {"permissions", "P,Q,...", 0, "its new own permissions; left out: none", NULL},
+	  {"inherits", "R,S,...", 0, "the roles it now inherits; left out: none", NULL},
+	  {0}}},
+	{"delete", NULL, 0,
+	 "Delete a custom role; refused while a member has it (unless --move-to) or another "
+	 "custom role inherits it.",
+	 sc_cmd_role_delete,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"name", "N", SC_REQUIRED, "the custom role", NULL},
+	  {"move-to", "R", 0, "give role R instead to every member that has it", NULL},
+	  {0}}},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -219,8 +250,10 @@ const struct sc_noun sc_nouns[] = {
 	 "events, forget personal data",
 	 audit_verbs,
 	 COUNT(audit_verbs), 0},
-	{"role", "roles and their permissions (the built-in roles and --rbac-policy's)", role_verbs,
-	 COUNT(role_verbs), 0},
+	{"role",
+	 "roles and their permissions: the deployment's (built-in and --rbac-policy's) and each "
+	 "tenant's custom roles",
+	 role_verbs, COUNT(role_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -271,10 +304,11 @@ static const char tail_help[] =
 	"\n"
 	"Output:\n"
 	"  Commands that create something print its id alone on one line (invite create\n"
-	"  prints the token instead: it is shown only once). get and list print one line\n"
-	"  per object. audit purge prints a line per stream it purged, audit forget one\n"
-	"  line. Other changes print nothing. With --json, stdout is one JSON document:\n"
-	"  the object; for lists {\"items\":[...],\"next_cursor\":...}; for invite create\n"
+	"  prints the token instead: it is shown only once; role create prints nothing: a\n"
+	"  role is known by its name). get and list print one line per object. audit\n"
+	"  purge prints a line per stream it purged, audit forget one line. Other changes\n"
+	"  print nothing. With --json, stdout is one JSON document: the object; for lists\n"
+	"  {\"items\":[...],\"next_cursor\":...} (role list: {\"roles\":[...]}); for invite create\n"
 	"  {\"token\":...,\"invitation\":{...}}; for audit purge {\"stream\":...,\"purged\":N,\n"
 	"  ...}, or an array of them for every stream; else {\"ok\":true}.\n"
 	"\n"
@@ -333,7 +367,7 @@ static void print_main_help(FILE *f)
 {
 	fprintf(f,
 	        "saasctl - operate a libsaas deployment: tenants, users, memberships, invitations,\n"
-	        "          the audit log\n"
+	        "          the audit log, roles\n"
 	        "\n"
 	        "Usage: saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]\n"
 	        "       saasctl help [NOUN [VERB]]  |  saasctl NOUN --help  |  saasctl --version\n"

@@ -2,8 +2,8 @@
  * saasctl: the command-line tool of libsaas. Private to the tool.
  *
  * saasctl.c parses the command line, prints help and dispatches; cmd_tenant.c,
- * cmd_identity.c and cmd_audit.c hold the commands; util.c the helpers they share
- * (errors, argument lookup, resolving tenants and users, output).
+ * cmd_identity.c, cmd_audit.c and cmd_rbac.c hold the commands; util.c the helpers
+ * they share (errors, argument lookup, resolving tenants and users, output).
  */
 #ifndef SAASCTL_H
 #define SAASCTL_H
@@ -117,6 +117,9 @@ int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_purge(struct sc *sc, const struct sc_args *a);
 int sc_cmd_audit_forget(struct sc *sc, const struct sc_args *a);
 int sc_cmd_role_list(struct sc *sc, const struct sc_args *a);
+int sc_cmd_role_create(struct sc *sc, const struct sc_args *a);
+int sc_cmd_role_update(struct sc *sc, const struct sc_args *a);
+int sc_cmd_role_delete(struct sc *sc, const struct sc_args *a);
 
 /* ---- cmd_tenant.c ------------------------------------------------------------ */
 
