@@ -99,7 +99,7 @@ START_TEST(create_and_list)
 	s = json_dumps(json_object_get(r, "permissions"), JSON_COMPACT);
 	ck_assert_str_eq(s, "[\"project:read\",\"project:update\"]"); /* sorted, folded */
 	free(s);
-	ck_assert(json_is_integer(json_object_get(r, "created_at")));
+	ck_assert_str_eq(json_string_value(json_object_get(r, "created_at")), "2026-01-01T00:00:00.000Z");
 	/* every catalog role is listed too, with its scope */
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "roles")), 6);
 	json_decref(doc);

@@ -119,11 +119,11 @@ SAAS_EXTERN(int) saas_role_update(saas_ctx *ctx, const saas_scope *scope, const 
                                   const char *const *inherits, size_t ninherits);
 
 /**
- * Delete a custom role. Refused with `SAAS_EUSED` while a member has it or
- * another custom role inherits it, unless `move_to` names a role (of the
- * catalog or another custom role of the tenant) that every member having it
- * gets instead (in the same transaction; a role inheriting it still
- * refuses). Audited as `role.deleted` (metadata: the members moved).
+ * Delete a custom role. Refused with `SAAS_EUSED` while another custom role
+ * inherits it (checked first, whatever `move_to` says), or while a member
+ * has it, unless `move_to` names a role (of the catalog or another custom
+ * role of the tenant) that every member having it gets instead, in the same
+ * transaction. Audited as `role.deleted` (metadata: the members moved).
  * @param move_to NULL, or the role to give its members.
  * @return `SAAS_OK`; `SAAS_EINVAL` (bad names; `move_to` equal to `name`,
  *         field `"move_to"`); `SAAS_ENOTFOUND` (no such custom role, field
@@ -138,7 +138,7 @@ SAAS_EXTERN(int) saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const 
  * The roles a member of the scope's tenant can have, as JSON: the catalog's
  * roles (saas_rbac_catalog_json()'s objects, with `"scope":"deployment"`)
  * and the tenant's custom roles (`"scope":"tenant"`, with `created_at` and
- * `updated_at`), sorted by name: `{"roles":[…]}`. `effective` of a custom
+ * `updated_at` in RFC 3339), sorted by name: `{"roles":[…]}`. `effective` of a custom
  * role counts what it inherits. Allowed in every status but pending deletion.
  * @param out receives the text; free with saas_free().
  * @return `SAAS_OK`; `SAAS_EINVAL`; the tenant's errors; `SAAS_ESTORE`;

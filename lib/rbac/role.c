@@ -445,10 +445,10 @@ static json_t *custom_json(saas_ctx *ctx, const struct troles *defs, const struc
 		qsort(keys, n, sizeof *keys, cmp_str);
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(eff, json_string(keys[i]));
-		o = json_pack("{s:s,s:s,s:b,s:O,s:O,s:O,s:I,s:I}", "name", t->name, "scope", "tenant",
+		o = json_pack("{s:s,s:s,s:b,s:O,s:O,s:O,s:o,s:o}", "name", t->name, "scope", "tenant",
 		              "builtin", 0, "inherits", t->inherits, "permissions", t->permissions,
-		              "effective", eff, "created_at", (json_int_t)t->created_at, "updated_at",
-		              (json_int_t)t->updated_at);
+		              "effective", eff, "created_at", saas__json_time(t->created_at),
+		              "updated_at", saas__json_time(t->updated_at));
 		if (!o)
 			*rc = saas__enomem();
 	}
