@@ -95,12 +95,7 @@ void th_close(saas_ctx *ctx)
 		saas_scope_free(scopes[i]);
 	nscopes = 0;
 	if (tmp_path[0]) {
-		char p[300];
-		unlink(tmp_path);
-		snprintf(p, sizeof p, "%s-wal", tmp_path);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", tmp_path);
-		unlink(p);
+		th_remove_db(tmp_path);
 		tmp_path[0] = '\0';
 	}
 }
@@ -188,4 +183,15 @@ void th_custom_role(saas_ctx *ctx, const char *tenant_id)
 	static const char *const inherits[] = {"viewer"};
 
 	ck_ok(saas_role_create(ctx, th_scope(tenant_id), "custom", perms, 1, inherits, 1));
+}
+
+void th_remove_db(const char *path)
+{
+	char p[4096];
+
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
 }

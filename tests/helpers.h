@@ -19,6 +19,9 @@ void th_close(saas_ctx *ctx);
 /* The backend URL the conformance suite runs on (argv[1], default memory:). */
 extern const char *th_url;
 
+/* Remove a SQLite database file and its -wal and -shm companions. */
+void th_remove_db(const char *path);
+
 /* A system scope (no tenant) and a tenant scope; freed by th_close. */
 saas_scope *th_system(void);
 saas_scope *th_scope(const char *tenant_id);

@@ -107,18 +107,12 @@ static const char *seed_of(const char *secret)
 
 static void teardown(void)
 {
-	char p[300];
-
 	/* The secrets never reach the log. */
 	ck_assert_ptr_null(strstr(logbuf, seed_of(sec_a)));
 	ck_assert_ptr_null(strstr(logbuf, seed_of(sec_b)));
 	th_close(ctx);
 	ctx = NULL;
-	unlink(db_path);
-	snprintf(p, sizeof p, "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", db_path);
-	unlink(p);
+	th_remove_db(db_path);
 	unlink(key_path);
 	unsetenv("CKPT_KEY_A");
 	unsetenv("CKPT_KEY_B");

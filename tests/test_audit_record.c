@@ -211,14 +211,8 @@ START_TEST(values_never_stored)
 	expect_intact(t, seq);
 	saas_ctx_free(ctx);
 	ctx = fixture;
-	if (path[0]) {
-		char p[96];
-		unlink(path);
-		snprintf(p, sizeof p, "%s-wal", path);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", path);
-		unlink(p);
-	}
+	if (path[0])
+		th_remove_db(path);
 }
 END_TEST
 

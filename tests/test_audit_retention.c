@@ -189,13 +189,7 @@ static void private_db(void)
 
 static void private_db_remove(void)
 {
-	char p[300];
-
-	unlink(db_path);
-	snprintf(p, sizeof p, "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", db_path);
-	unlink(p);
+	th_remove_db(db_path);
 }
 
 START_TEST(purge_refusals_change_nothing)

@@ -60,12 +60,7 @@ static void teardown(void)
 {
 	th_close(NULL); /* frees the fixture's scopes */
 	if (path[0]) {
-		char p[128];
-		unlink(path);
-		snprintf(p, sizeof p, "%s-wal", path);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", path);
-		unlink(p);
+		th_remove_db(path);
 		path[0] = '\0';
 	}
 }

@@ -41,17 +41,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char p[320];
-
 	saas_ctx_free(ctx);
 	th_close(NULL);
-	if (strncmp(db, "sqlite:/", 8) == 0) {
-		unlink(db + 7);
-		snprintf(p, sizeof p, "%s-wal", db + 7);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", db + 7);
-		unlink(p);
-	}
+	if (strncmp(db, "sqlite:/", 8) == 0)
+		th_remove_db(db + 7);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -56,6 +56,8 @@ int saas__check_role(const char *role);
  * malloc'd array of malloc'd strings (free with saas__strv_free). */
 int saas__roles_normalize(char ***out, size_t *out_n, const char *const *roles, size_t n);
 void saas__strv_free(char **v);
+/* qsort/bsearch comparator of two `char *` elements (strcmp order). */
+int saas__cmp_str(const void *a, const void *b);
 /* Roles as one canonical text (comma-separated, sorted). */
 char *saas__strv_join(char *const *v, size_t n, char sep);
 

@@ -149,9 +149,9 @@ void saas__strv_free(char **v)
 	free(v);
 }
 
-static int cmp_str(const void *a, const void *b)
+int saas__cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 int saas__roles_normalize(char ***out, size_t *out_n, const char *const *roles, size_t n)
@@ -178,7 +178,7 @@ int saas__roles_normalize(char ***out, size_t *out_n, const char *const *roles, 
 			return saas__enomem();
 		}
 	}
-	qsort(v, n, sizeof *v, cmp_str);
+	qsort(v, n, sizeof *v, saas__cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (k > 0 && strcmp(v[k - 1], v[i]) == 0) {
 			free(v[i]);

@@ -29,11 +29,6 @@ static const struct builtin {
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -69,7 +64,7 @@ static int set_add(struct strset *s, const char *str)
 static void set_sort(struct strset *s)
 {
 	if (s->n)
-		qsort(s->v, s->n, sizeof *s->v, cmp_str);
+		qsort(s->v, s->n, sizeof *s->v, saas__cmp_str);
 }
 
 static void role_clear(struct saas__role *r)
@@ -295,7 +290,7 @@ static int read_policy(struct draft *d, size_t *n, const char *policy)
 		}
 		json_object_foreach(roles, key, def)
 			names[k++] = key;
-		qsort(names, k, sizeof *names, cmp_str);
+		qsort(names, k, sizeof *names, saas__cmp_str);
 		for (size_t i = 0; i < k && !rc; i++)
 			rc = read_role(d, n, names[i], json_object_get(roles, names[i]));
 		free(names);
@@ -446,7 +441,7 @@ const struct saas__role *saas__rbac_role(const struct saas__rbac *r, const char 
 
 static const char *find(char *const *v, size_t n, const char *s)
 {
-	char *const *hit = n ? bsearch(&s, v, n, sizeof *v, cmp_str) : NULL;
+	char *const *hit = n ? bsearch(&s, v, n, sizeof *v, saas__cmp_str) : NULL;
 
 	return hit ? *hit : NULL;
 }

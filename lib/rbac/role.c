@@ -96,11 +96,6 @@ static int check_name(const char *field, const char *name)
 	return SAAS_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The strings as a sorted JSON array without duplicates. */
 static json_t *sorted_set(const char *const *v, size_t n)
 {
@@ -114,7 +109,7 @@ static json_t *sorted_set(const char *const *v, size_t n)
 	}
 	if (n) {
 		memcpy(c, v, n * sizeof *c);
-		qsort(c, n, sizeof *c, cmp_str);
+		qsort(c, n, sizeof *c, saas__cmp_str);
 	}
 	for (size_t i = 0; i < n; i++)
 		if ((i == 0 || strcmp(c[i], c[i - 1]) != 0) &&
@@ -442,7 +437,7 @@ static json_t *custom_json(saas_ctx *ctx, const struct troles *defs, const struc
 	if (!*rc) {
 		json_object_foreach(acc, key, v)
 			keys[n++] = key;
-		qsort(keys, n, sizeof *keys, cmp_str);
+		qsort(keys, n, sizeof *keys, saas__cmp_str);
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(eff, json_string(keys[i]));
 		o = json_pack("{s:s,s:s,s:b,s:O,s:O,s:O,s:o,s:o}", "name", t->name, "scope", "tenant",

@@ -43,11 +43,6 @@ void saas__invitation_row_free(struct saas_invitation *i)
 	free(i);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Append a copy of `s` to the NULL-terminated vector *v of *n entries. */
 static int strv_push(char ***v, size_t *n, const char *s)
 {
@@ -99,7 +94,7 @@ static int roles_split(char ***out, size_t *out_n, const char *text)
 		saas__strv_free(v);
 		return rc;
 	}
-	qsort(v, n, sizeof *v, cmp_str);
+	qsort(v, n, sizeof *v, saas__cmp_str);
 	*out = v;
 	*out_n = n;
 	return SAAS_OK;
@@ -297,7 +292,7 @@ int saas__st_member_get(struct saas_member **out, saas_tx *tx, const char *user_
 		saas__member_row_free(m);
 		return rc;
 	}
-	qsort(m->roles, m->nroles, sizeof *m->roles, cmp_str);
+	qsort(m->roles, m->nroles, sizeof *m->roles, saas__cmp_str);
 	*out = m;
 	return SAAS_OK;
 }
@@ -373,7 +368,7 @@ int saas__st_member_list(struct saas_member ***out, size_t *n, saas_tx *tx, cons
 		return rc;
 	}
 	for (size_t i = 0; i < k; i++)
-		qsort(v[i]->roles, v[i]->nroles, sizeof *v[i]->roles, cmp_str);
+		qsort(v[i]->roles, v[i]->nroles, sizeof *v[i]->roles, saas__cmp_str);
 	*out = v;
 	*n = k;
 	return SAAS_OK;
