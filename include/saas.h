@@ -17,5 +17,6 @@
 #include "saas/identity.h"
 #include "saas/audit.h"
 #include "saas/rbac.h"
+#include "saas/authz.h"
 
 #endif

@@ -185,6 +185,15 @@ void th_custom_role(saas_ctx *ctx, const char *tenant_id)
 	ck_ok(saas_role_create(ctx, th_scope(tenant_id), "custom", perms, 1, inherits, 1));
 }
 
+void th_support_grant(saas_ctx *ctx, const char *tenant_id)
+{
+	char *id;
+
+	ck_ok(saas_support_grant(&id, ctx, th_scope(tenant_id), "helpdesk", "viewer",
+	                         saas_ctx_now(ctx) + 24 * 3600 * 1000LL));
+	saas_free(id);
+}
+
 void th_remove_db(const char *path)
 {
 	char p[4096];

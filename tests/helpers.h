@@ -39,6 +39,8 @@ void th_audit_anchor_and_checkpoint(saas_ctx *ctx, const char *tenant_id);
 
 /* Give the tenant a custom role, "custom" (project:read, inheriting viewer). */
 void th_custom_role(saas_ctx *ctx, const char *tenant_id);
+/* Give support staff "helpdesk" a grant of role viewer for a day (a row of support_grants). */
+void th_support_grant(saas_ctx *ctx, const char *tenant_id);
 
 /* Assert that `expr` returns `code`, printing the last error on mismatch. */
 #define ck_rc(expr, code)                                                              \

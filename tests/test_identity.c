@@ -464,11 +464,23 @@ START_TEST(member_add_refusals)
 	saas_free(nouser);
 	saas_free(noten);
 
+	/* roles that are neither the deployment's nor custom roles of the tenant */
+	ck_rc(saas_member_add(&m, ctx, sc, v, many, 16), SAAS_ENOTFOUND);
+	ck_field("roles");
+	ck_assert_ptr_nonnull(strstr(last_message(), "role 'r0' is neither"));
+	ck_rc(saas_member_add(&m, ctx, sc, v, (const char *[]){"member", "billing"}, 2),
+	      SAAS_ENOTFOUND);
+	ck_field("roles");
+	ck_assert_ptr_nonnull(strstr(last_message(), "'billing'"));
+	ck_assert_ptr_null(m);
+
 	/* nothing changed */
 	ck_assert_uint_eq(member_count(sc), 1);
 	ck_assert_int_eq(audit_count(t, NULL), events);
 
-	/* 16 roles are fine */
+	/* 16 roles are fine, custom roles of the tenant too */
+	for (int i = 0; i < 16; i++)
+		ck_ok(saas_role_create(ctx, sc, names[i], NULL, 0, NULL, 0));
 	ck_ok(saas_member_add(&m, ctx, sc, v, many, 16));
 	ck_assert_uint_eq(saas_member_role_count(m), 16);
 	/* sorted by name */
@@ -609,6 +621,7 @@ START_TEST(last_owner_stays)
 	const char *owner_billing[] = {"owner", "billing"};
 	saas_scope *sc = th_scope(t);
 
+	ck_ok(saas_role_create(ctx, sc, "billing", (const char *[]){"billing:*"}, 1, NULL, 0));
 	ck_ok(saas_member_add(NULL, ctx, sc, a, OWNER, 1));
 	ck_ok(saas_member_add(NULL, ctx, sc, b, MEMBER, 1));
 	int64_t events = audit_count(t, NULL);
@@ -683,6 +696,7 @@ START_TEST(transfer_ownership)
 	const char *d = th_user(ctx, "d@example.com");
 	saas_scope *sc = th_scope(t);
 
+	ck_ok(saas_role_create(ctx, sc, "billing", (const char *[]){"billing:*"}, 1, NULL, 0));
 	ck_ok(saas_member_add(NULL, ctx, sc, a, (const char *[]){"owner", "billing"}, 2));
 	ck_ok(saas_member_add(NULL, ctx, sc, b, MEMBER, 1));
 
@@ -752,6 +766,7 @@ START_TEST(member_list_pages)
 		snprintf(email, sizeof email, "user%d@example.com", i);
 		users[i] = th_user(ctx, email);
 		snprintf(role, sizeof role, "role%d", i);
+		ck_ok(saas_role_create(ctx, sc, role, NULL, 0, NULL, 0));
 		ck_ok(saas_member_add(&m, ctx, sc, users[i], (const char *[]){role, "member"}, 2));
 		snprintf(mids[i], sizeof mids[i], "%s", saas_member_id(m));
 		saas_member_free(m);
@@ -1168,6 +1183,77 @@ START_TEST(invitation_create_refusals)
 }
 END_TEST
 
+/* Memberships and invitations carry only roles that exist: the deployment's
+ * or the tenant's custom roles, checked in the writing transaction. */
+START_TEST(roles_must_exist)
+{
+	const char *t = th_tenant(ctx, "acme"), *other = th_tenant(ctx, "other");
+	const char *o = th_user(ctx, "owner@example.com");
+	const char *u = th_user(ctx, "u@example.com");
+	const char *invitee = th_user(ctx, "invitee@example.com");
+	saas_scope *sc = th_scope(t), *so = th_scope(other);
+	saas_invitation *inv = (saas_invitation *)sc, *g;
+	saas_member *m = (saas_member *)sc;
+	char *tok = (char *)sc;
+
+	ck_ok(saas_member_add(NULL, ctx, sc, o, OWNER, 1));
+	ck_ok(saas_member_add(NULL, ctx, sc, u, MEMBER, 1));
+	ck_ok(saas_role_create(ctx, so, "billing", NULL, 0, NULL, 0));
+	int64_t events = audit_count(t, NULL);
+
+	/* set roles: an unknown role, or another tenant's custom role */
+	ck_rc(saas_member_set_roles(ctx, sc, u, (const char *[]){"member", "billing"}, 2),
+	      SAAS_ENOTFOUND);
+	ck_field("roles");
+	ck_assert_str_eq(last_message(), "role 'billing' is neither a role of the deployment nor a "
+	                                 "custom role of the tenant");
+	/* also when only the unknown role would be new, and with the same roles */
+	ck_rc(saas_member_set_roles(ctx, sc, u, (const char *[]){"ghost"}, 1), SAAS_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(last_message(), "'ghost'"));
+	ck_member_roles(sc, u, 1, MEMBER);
+
+	/* invitation: refused, nothing stored */
+	ck_rc(saas_invitation_create(&inv, &tok, ctx, sc, "invitee@example.com",
+	                             (const char *[]){"viewer", "billing"}, 2, 0),
+	      SAAS_ENOTFOUND);
+	ck_field("roles");
+	ck_assert_ptr_nonnull(strstr(last_message(), "'billing'"));
+	ck_assert_ptr_null(inv);
+	ck_assert_ptr_null(tok);
+	ck_assert_int_eq(audit_count(t, NULL), events);
+
+	/* with the custom role created, all three work */
+	ck_ok(saas_role_create(ctx, sc, "billing", (const char *[]){"billing:*"}, 1, NULL, 0));
+	ck_ok(saas_member_set_roles(ctx, sc, u, (const char *[]){"member", "billing"}, 2));
+	ck_member_roles(sc, u, 2, (const char *[]){"billing", "member"});
+	ck_ok(saas_invitation_create(&inv, &tok, ctx, sc, "invitee@example.com",
+	                             (const char *[]){"viewer", "billing"}, 2, 0));
+
+	/* the role deleted since the invitation: accepting is refused, and the
+	 * invitation stays pending */
+	ck_ok(saas_role_delete(ctx, sc, "billing", "member"));
+	events = audit_count(t, NULL);
+	ck_rc(saas_invitation_accept(&m, ctx, sc, tok, invitee), SAAS_ESTATE);
+	ck_field("roles");
+	ck_assert_ptr_nonnull(strstr(last_message(), "'billing'"));
+	ck_assert_ptr_nonnull(strstr(last_message(), saas_invitation_id(inv)));
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(audit_count(t, NULL), events);
+	ck_assert_uint_eq(member_count(sc), 2);
+	ck_ok(saas_invitation_get(&g, ctx, sc, saas_invitation_id(inv)));
+	ck_assert_str_eq(saas_invitation_status(g), "pending");
+	saas_invitation_free(g);
+
+	/* the role back: the same invitation is accepted */
+	ck_ok(saas_role_create(ctx, sc, "billing", NULL, 0, NULL, 0));
+	ck_ok(saas_invitation_accept(&m, ctx, sc, tok, invitee));
+	ck_assert_int_eq(saas_member_has_role(m, "billing"), 1);
+	saas_member_free(m);
+	saas_invitation_free(inv);
+	saas_free_secret(tok);
+}
+END_TEST
+
 static Suite *identity_suite(const char *url)
 {
 	Suite *s = suite_create("identity");
@@ -1192,6 +1278,7 @@ static Suite *identity_suite(const char *url)
 	tcase_add_test(tc, invitation_revoked);
 	tcase_add_test(tc, invitation_accept_refusals);
 	tcase_add_test(tc, invitation_create_refusals);
+	tcase_add_test(tc, roles_must_exist);
 	suite_add_tcase(s, tc);
 	return s;
 }

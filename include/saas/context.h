@@ -89,12 +89,26 @@ typedef struct saas_ctx_options {
 	 * saas_ctx_open() fail with `SAAS_EINVAL`, field `"rbac_policy"`.
 	 */
 	const char *rbac_policy;
+	/**
+	 * The decision cache of saas_authorize() (saas/authz.h): at most this
+	 * many (tenant, actor) pairs are held, the least recently used dropped
+	 * first (default 100000; 0 turns the cache off: every decision reads
+	 * the store).
+	 */
+	unsigned authz_cache_size;
+	/**
+	 * How stale a cached decision may be with respect to changes made by
+	 * other processes, in ms (default 1000): at most this often the cache
+	 * asks the store what changed. 0 asks on every decision. Changes made
+	 * through this context are seen at once whatever it says.
+	 */
+	unsigned authz_refresh_ms;
 } saas_ctx_options;
 
 /** Static initialiser for `saas_ctx_options` with every default. */
 #define SAAS_CTX_OPTIONS_INIT \
 	{ SAAS_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, SAAS_LOG_INFO, 1, 5000, 8, 10000, 1, \
-	  NULL, 0, 0, NULL, NULL }
+	  NULL, 0, 0, NULL, NULL, 100000, 1000 }
 
 /**
  * Fill `opts` with the defaults of `SAAS_CTX_OPTIONS_INIT` (for callers that
@@ -160,7 +174,8 @@ typedef struct saas_scope saas_scope;
  *                   (creating a tenant or a user, admin listings).
  * @param actor_type one of `saas_actor_type`.
  * @param actor_id   who acts: a user or key id, or for system and support a
- *                   name of 1 to 128 printable characters. Copied.
+ *                   name of 1 to 128 printable ASCII characters
+ *                   without spaces. Copied.
  * @return `SAAS_OK`; `SAAS_EINVAL` if the tenant id is malformed, the actor
  *         type unknown, or the actor id missing or malformed; `SAAS_ENOMEM`.
  */

@@ -4,10 +4,12 @@
  *
  * Users are deployment-wide: an email (normalised: trimmed, lower-cased;
  * unique) and a display name. A membership joins a user to a tenant with one
- * or more role names (what roles permit is the RBAC module's business); a
- * tenant always keeps at least one member with the role `owner`. An
- * invitation carries an email and roles; its token is shown once, stored only
- * as a hash, expires, and is used once: accepting it creates the membership.
+ * or more roles, each a role of the deployment's catalog or a custom role of
+ * the tenant (saas/rbac.h; what roles permit is the RBAC module's business);
+ * a tenant always keeps at least one member with the role `owner`. An
+ * invitation carries an email and roles (which must exist too); its token is
+ * shown once, stored only as a hash, expires, and is used once: accepting it
+ * creates the membership.
  *
  * Every mutation writes its audit event in the same transaction. Writes to a
  * suspended tenant fail with `SAAS_ESUSPENDED`; any call on a tenant pending
@@ -96,18 +98,23 @@ SAAS_EXTERN(void) saas_user_free(saas_user *u);
  * Add a user to the scope's tenant with the given roles.
  *
  * @param out    receives the membership (may be NULL); free with saas_member_free().
- * @param roles  1 to 16 role names (duplicates are folded).
+ * @param roles  1 to 16 role names (duplicates are folded), each a role of the
+ *               deployment's catalog or a custom role of the tenant.
  * @return `SAAS_OK`; `SAAS_EINVAL` (field `user_id` or `roles`); `SAAS_ENOTFOUND`
- *         if the tenant or user does not exist; `SAAS_EEXISTS` if the user is
- *         already a member; `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
+ *         if the tenant or user does not exist, or (field `roles`, naming it)
+ *         a role is neither the deployment's nor a custom role of the tenant;
+ *         `SAAS_EEXISTS` if the user is already a member; `SAAS_ESUSPENDED`;
+ *         `SAAS_EDELETED`; `SAAS_ESTORE`.
  */
 SAAS_EXTERN(int) saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
                                  const char *user_id, const char *const *roles, size_t nroles);
 
 /**
- * Replace a member's roles. Refused with `SAAS_ESTATE` if it would leave the
- * tenant without an owner.
- * @return `SAAS_OK`; `SAAS_EINVAL`; `SAAS_ENOTFOUND` (tenant or membership);
+ * Replace a member's roles (1 to 16, each a role of the deployment's catalog
+ * or a custom role of the tenant). Refused with `SAAS_ESTATE` if it would
+ * leave the tenant without an owner.
+ * @return `SAAS_OK`; `SAAS_EINVAL`; `SAAS_ENOTFOUND` (tenant or membership;
+ *         or, field `roles`, a role that does not exist, named);
  *         `SAAS_ESTATE`; `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
  */
 SAAS_EXTERN(int) saas_member_set_roles(saas_ctx *ctx, const saas_scope *scope, const char *user_id,
@@ -182,7 +189,9 @@ SAAS_EXTERN(void) saas_member_page_free(saas_member_page *l);
 /* ---- invitations ---------------------------------------------------------- */
 
 /**
- * Invite an email address into the scope's tenant with the given roles.
+ * Invite an email address into the scope's tenant with the given roles
+ * (1 to 16, each a role of the deployment's catalog or a custom role of the
+ * tenant).
  *
  * @param out        receives the invitation (may be NULL); free with saas_invitation_free().
  * @param out_token  receives the secret token, shown only now (its hash is
@@ -190,8 +199,9 @@ SAAS_EXTERN(void) saas_member_page_free(saas_member_page *l);
  *                   bits); free with saas_free_secret(). Required.
  * @param ttl_seconds lifetime, 60 to 90 days in seconds, or 0 for `SAAS_INVITATION_TTL_DEFAULT`.
  * @return `SAAS_OK`; `SAAS_EINVAL` (field `email`, `roles` or `ttl_seconds`);
- *         `SAAS_ENOTFOUND` (tenant); `SAAS_EEXISTS` if a user with that email
- *         is already a member; `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
+ *         `SAAS_ENOTFOUND` (tenant; or, field `roles`, a role that does not
+ *         exist, named); `SAAS_EEXISTS` if a user with that email is already
+ *         a member; `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
  */
 SAAS_EXTERN(int) saas_invitation_create(saas_invitation **out, char **out_token, saas_ctx *ctx,
                                         const saas_scope *scope, const char *email,
@@ -201,13 +211,16 @@ SAAS_EXTERN(int) saas_invitation_create(saas_invitation **out, char **out_token,
 /**
  * Accept an invitation into the scope's tenant as `user_id`, whose email must
  * be the invited one. Creates the membership with the invited roles and marks
- * the invitation used, atomically.
+ * the invitation used, atomically. If one of those roles no longer exists (a
+ * custom role deleted since), nothing changes and the invitation stays
+ * pending.
  *
  * @param out receives the membership (may be NULL).
  * @return `SAAS_OK`; `SAAS_EINVAL` (malformed token or user id);
  *         `SAAS_ENOTFOUND` (no such invitation in this tenant, or no such
  *         user); `SAAS_EUSED` (already accepted); `SAAS_EEXPIRED`;
- *         `SAAS_ESTATE` (revoked); `SAAS_EDENIED` (the user's email is not the
+ *         `SAAS_ESTATE` (revoked; or, field `roles`, one of its roles no
+ *         longer exists, named); `SAAS_EDENIED` (the user's email is not the
  *         invited one); `SAAS_EEXISTS` (already a member); `SAAS_ESUSPENDED`;
  *         `SAAS_EDELETED`; `SAAS_ESTORE`.
  */

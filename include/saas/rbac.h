@@ -146,6 +146,96 @@ SAAS_EXTERN(int) saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const 
  */
 SAAS_EXTERN(int) saas_role_list(char **out, saas_ctx *ctx, const saas_scope *scope);
 
+/* ---- policy import and export ----------------------------------------------------- */
+
+/** The most entries each array of a policy document may have. */
+#define SAAS_POLICY_MAX_ENTRIES 10000
+
+/**
+ * Import a policy document (docs/rbac.md, "Import and export"):
+ *
+ *     {"tenants":     [{"slug":"acme","name":"Acme"}],
+ *      "users":       [{"email":"ann@acme.example"}],
+ *      "roles":       [{"tenant":"acme","name":"editor",
+ *                       "permissions":["project:*"],"inherits":["viewer"]}],
+ *      "memberships": [{"tenant":"acme","user":"ann@acme.example",
+ *                       "roles":["editor"]}]}
+ *
+ * Every key is optional; any other key, anywhere, is refused. Tenants are
+ * named by slug and users by email (normalised). The import adds and
+ * updates, and never removes:
+ * - a tenant of `tenants` that does not exist is created (active, with its
+ *   `name`); an existing one is left as it is (its name is not changed);
+ * - a user of `users` that does not exist is created;
+ * - a role is a custom role of its tenant (not a name of the deployment's
+ *   catalog), created, or updated to exactly the given `permissions` and
+ *   `inherits` (both optional, default empty; the rules of
+ *   saas_role_create());
+ * - a membership is created, or its roles are set to exactly `roles` (1 to
+ *   16, each a role of the catalog or a custom role of the tenant once the
+ *   document is imported);
+ * - tenants, users, custom roles and memberships the document does not name
+ *   are left alone.
+ * A tenant or user that a role or membership names must be in the document or
+ * in the database. With a scope on a tenant, every entry must name that
+ * tenant (by its slug) and no tenant is created; a deployment-wide scope
+ * (no tenant) may name any.
+ *
+ * The whole document is checked first; then everything is written in one
+ * transaction, each change with its usual audit event (`tenant.created`,
+ * `user.created`, `role.created`, `role.updated`, `member.added`,
+ * `member.roles_changed`) in its tenant's stream, recording the scope's
+ * actor, plus `rbac.imported` (with the tenant's counts) in the stream of
+ * each tenant that changed and, for a deployment-wide import or one that
+ * created users, in the deployment's stream (with the totals). An import
+ * that changes nothing writes nothing, not even `rbac.imported`; importing
+ * the same document twice is therefore harmless. A bad document changes
+ * nothing.
+ *
+ * @param out_report receives (may be NULL) the counts as JSON, free with
+ *        saas_free(): `{"tenants":{"created":N,"updated":0,"unchanged":N},
+ *        "users":{…},"roles":{…},"memberships":{…}}` (`unchanged` tenants and
+ *        users are entries of `tenants` and `users` that existed already).
+ * @param json the document, at most 64 MiB; at most
+ *        `SAAS_POLICY_MAX_ENTRIES` entries per array.
+ * @return `SAAS_OK`; `SAAS_EINVAL`, field `"policy"`, for a bad document:
+ *         the message names the first bad entry by its position
+ *         (`policy: roles[3].permissions[1]: 'Project:Read' is not a
+ *         permission …`, `policy: memberships[2].tenant: no tenant 'acme' in
+ *         the document or the database`; invalid JSON, a duplicate key or
+ *         entry, an unknown key, too many entries, an unknown or cyclic
+ *         inherited role, an entry naming a tenant outside the scope);
+ *         `SAAS_EINVAL` also for NULL arguments (fields `"ctx"`, `"scope"`);
+ *         field `"policy"` and the entry's position too for
+ *         `SAAS_ESTATE` (a membership change would leave a tenant without an
+ *         owner), `SAAS_ESUSPENDED` (a change to a suspended tenant) and
+ *         `SAAS_EDELETED` (a tenant pending deletion);
+ *         `SAAS_ENOTFOUND` and `SAAS_EDELETED` (the scope's tenant does not
+ *         exist, or is pending deletion; field `"tenant_id"`); `SAAS_ESTORE`;
+ *         `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_rbac_import(char **out_report, saas_ctx *ctx, const saas_scope *scope,
+                                  const char *json);
+
+/**
+ * Export a policy document in the form saas_rbac_import() reads: the
+ * scope's tenant's, or, for a scope without a tenant, every tenant's but
+ * those pending deletion. A tenant's part holds the tenant (slug and name), its
+ * custom roles, its memberships and its members' users (email); users who are
+ * members of no exported tenant are not exported. Sorted: tenants by slug,
+ * users by email, roles by tenant and name, memberships by tenant and user;
+ * keys sorted; compact. Importing the export into an empty database gives
+ * the same export.
+ *
+ * @param out receives the text; free with saas_free().
+ * @param scope a tenant's scope, or one without a tenant for the whole
+ *              deployment.
+ * @return `SAAS_OK`; `SAAS_EINVAL` (NULL `out`, `ctx` or `scope`);
+ *         `SAAS_ENOTFOUND` (no such tenant); `SAAS_EDELETED` (the tenant is
+ *         pending deletion); `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_rbac_export(char **out, saas_ctx *ctx, const saas_scope *scope);
+
 SAAS_END_DECL
 
 #endif

@@ -19,6 +19,9 @@
 /* Record the error of this thread and return `code`. `field` may be NULL. */
 int saas__err(int code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* saas__err with a ready message (copied, at most 511 bytes), without
+ * formatting: for hot paths. */
+int saas__err_text(int code, const char *field, const char *text);
 /* Shorthand for an out-of-memory error. */
 int saas__enomem(void);
 /* Quote untrusted text for a message: at most 64 bytes, control bytes as '?'.
@@ -51,6 +54,8 @@ bool saas__match(enum saas__pattern p, const char *s);
 /* UTF-8 text of 1..max bytes (min 0 if allow_empty) without control characters. */
 int saas__check_text(const char *field, const char *s, size_t max, bool allow_empty);
 int saas__check_slug(const char *slug);
+/* 1 to max printable ASCII characters without spaces (an actor's name). */
+int saas__check_label(const char *field, const char *s, size_t max);
 int saas__check_role(const char *role);
 /* Sort, fold duplicates and validate 1..16 role names; *out is a NULL-terminated
  * malloc'd array of malloc'd strings (free with saas__strv_free). */
@@ -83,6 +88,10 @@ void saas__secret_hash(char out[65], const char *secret);
 struct saas_store;
 struct saas_metrics;
 struct saas__audit_keys;
+struct saas__authz;
+/* The decision cache (lib/authz/cache.c): made when the context opens. */
+int saas__authz_new(struct saas__authz **out, const saas_ctx_options *opts, bool watch);
+void saas__authz_free(struct saas__authz *a);
 /* Free the audit keys (wiping the secret); lib/audit/checkpoint.c. */
 void saas__audit_keys_free(struct saas__audit_keys *k);
 
@@ -94,6 +103,7 @@ struct saas_ctx {
 	 * under audit_key_mu; the trusted older public keys too. */
 	struct saas__audit_keys *audit_keys;
 	struct saas__rbac *rbac;   /* the role catalog (lib/rbac), fixed at open */
+	struct saas__authz *authz; /* the decision cache (lib/authz) */
 	pthread_mutex_t audit_key_mu;
 	struct saas_store *store;
 	struct saas_metrics *metrics;
@@ -108,7 +118,12 @@ struct saas_scope {
 	char *user_agent;
 	char *actor_email;   /* personal: stored encrypted in audit events */
 	char *on_behalf_of;  /* support actors: the user they act for */
+	uint64_t key_hash;   /* saas__scope_key_hash of tenant, actor type and id */
 };
+
+/* A hash of (tenant, actor type, actor id): the decision cache's key, made
+ * once per scope. */
+uint64_t saas__scope_key_hash(const char *tenant_id, int actor_type, const char *actor_id);
 
 int64_t saas__now(saas_ctx *ctx);
 
@@ -121,6 +136,11 @@ void saas__metrics_free(struct saas_metrics *m);
 /* Count an operation and its latency: op_total{op}, op_errors_total{op}, op_seconds{op}. */
 void saas__op_done(saas_ctx *ctx, const char *op, int64_t start_ns, int rc);
 int64_t saas__mono_ns(void);
+
+/* Tell the decision cache (lib/authz/cache.c) that `tenant_id`'s
+ * authorization data changed and the change has committed (the store calls
+ * it; see saas__st_authz_touch). */
+void saas__authz_changed(saas_ctx *ctx, const char *tenant_id);
 
 /* Scope checks shared by the modules. */
 int saas__scope_tenant(const saas_scope *scope);  /* scope with a tenant */

@@ -97,6 +97,9 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 	if (!rc)
 		rc = saas__store_open(&ctx->store, url, &ctx->opts);
 	if (!rc)
+		rc = saas__authz_new(&ctx->authz, &ctx->opts,
+		                     strcmp(saas__store_backend(ctx->store), "memory") != 0);
+	if (!rc)
 		rc = saas__store_schema_version(ctx, &db, &lib);
 	if (!rc && db > lib)
 		rc = saas__err(SAAS_ESTORE, NULL,
@@ -127,6 +130,7 @@ void saas_ctx_free(saas_ctx *ctx)
 	if (!ctx)
 		return;
 	saas__store_free(ctx->store);
+	saas__authz_free(ctx->authz);
 	saas__metrics_free(ctx->metrics);
 	free(ctx->audit_signing_key);
 	free(ctx->audit_redact_keys);
@@ -138,7 +142,26 @@ void saas_ctx_free(saas_ctx *ctx)
 
 /* ---- scopes ----------------------------------------------------------------------- */
 
-static int check_label(const char *field, const char *s, size_t max)
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t saas__scope_key_hash(const char *tenant_id, int actor_type, const char *actor_id)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, tenant_id);
+
+	h ^= (uint64_t)(actor_type + 1) << 8;
+	h *= 0x100000001b3ULL;
+	h = fnv(h, actor_id);
+	return h ^ (h >> 29);
+}
+
+int saas__check_label(const char *field, const char *s, size_t max)
 {
 	size_t n;
 
@@ -186,7 +209,7 @@ int saas_scope_new(saas_scope **out, const char *tenant_id, int actor_type, cons
 		break;
 	case SAAS_ACTOR_SYSTEM:
 	case SAAS_ACTOR_SUPPORT:
-		rc = check_label("actor_id", actor_id, 128);
+		rc = saas__check_label("actor_id", actor_id, 128);
 		break;
 	default:
 		return saas__err(SAAS_EINVAL, "actor_type", "actor type %d is not one of 0..3",
@@ -194,14 +217,22 @@ int saas_scope_new(saas_scope **out, const char *tenant_id, int actor_type, cons
 	}
 	if (rc)
 		return rc;
-	s = calloc(1, sizeof *s);
-	if (!s)
-		return saas__enomem();
-	s->actor_type = actor_type;
-	if (replace(&s->tenant_id, tenant_id) || replace(&s->actor_id, actor_id)) {
-		saas_scope_free(s);
-		return saas__enomem();
+	/* The tenant and actor never change: kept in the scope's own
+	 * allocation, which every decision reads. */
+	{
+		size_t tl = tenant_id ? strlen(tenant_id) + 1 : 0, al = strlen(actor_id) + 1;
+		s = calloc(1, sizeof *s + tl + al);
+		if (!s)
+			return saas__enomem();
+		s->actor_id = (char *)(s + 1);
+		memcpy(s->actor_id, actor_id, al);
+		if (tenant_id) {
+			s->tenant_id = s->actor_id + al;
+			memcpy(s->tenant_id, tenant_id, tl);
+		}
 	}
+	s->actor_type = actor_type;
+	s->key_hash = saas__scope_key_hash(tenant_id ? tenant_id : "", actor_type, actor_id);
 	*out = s;
 	return SAAS_OK;
 }
@@ -212,7 +243,7 @@ int saas_scope_set_request_id(saas_scope *scope, const char *request_id)
 
 	if (!scope)
 		return saas__err(SAAS_EINVAL, "scope", "scope is NULL");
-	if (request_id && (rc = check_label("request_id", request_id, 128)))
+	if (request_id && (rc = saas__check_label("request_id", request_id, 128)))
 		return rc;
 	return replace(&scope->request_id, request_id);
 }
@@ -288,8 +319,6 @@ void saas_scope_free(saas_scope *scope)
 {
 	if (!scope)
 		return;
-	free(scope->tenant_id);
-	free(scope->actor_id);
 	free(scope->request_id);
 	free(scope->ip);
 	free(scope->user_agent);

@@ -73,6 +73,24 @@ int saas__err(int code, const char *field, const char *fmt, ...)
 	return code;
 }
 
+int saas__err_text(int code, const char *field, const char *text)
+{
+	size_t n = strlen(text), f = field ? strlen(field) : 0;
+
+	if (n >= sizeof tls_error.message)
+		n = sizeof tls_error.message - 1;
+	if (f >= sizeof tls_error.field)
+		f = sizeof tls_error.field - 1;
+	if (text != tls_error.message)
+		memmove(tls_error.message, text, n);
+	tls_error.message[n] = '\0';
+	memcpy(tls_error.field, field ? field : "", f);
+	tls_error.field[f] = '\0';
+	tls_error.code = code;
+	tls_error_set = 1;
+	return code;
+}
+
 int saas__enomem(void)
 {
 	return saas__err(SAAS_ENOMEM, NULL, "out of memory");

@@ -1,7 +1,8 @@
 /*
- * Shared by the identity module's sources: creating a membership inside an
- * open tenant transaction (saas_member_add and saas_invitation_accept) and
- * rendering role lists as JSON.
+ * Shared by the identity module's sources, and by modules that write users
+ * and memberships inside a larger transaction (lib/rbac's policy import):
+ * creating a user, creating a membership and replacing its roles inside an
+ * open transaction, and rendering role lists as JSON.
  */
 #ifndef SAAS_IDENTITY_INTERNAL_H
 #define SAAS_IDENTITY_INTERNAL_H
@@ -18,6 +19,30 @@
 int saas__member_create(struct saas_member **out, saas_tx *tx, const saas_scope *scope,
                         const char *user_id, char *const *roles, size_t nroles,
                         const char *invitation_id);
+
+/*
+ * A new user row (a new id, the context's time) for `email` (normalised and
+ * checked, field "email") and `display_name` (NULL: none; checked, field
+ * "display_name"). Free with saas__user_row_free.
+ */
+int saas__user_new_row(struct saas_user **out, saas_ctx *ctx, const char *email,
+                       const char *display_name);
+
+/*
+ * Insert the user `u` (from saas__user_new_row) and append "user.created" to
+ * the deployment's stream, in `tx` (whose tenant is kept): saas_user_create's
+ * writes. SAAS_EEXISTS (field "email") when the email is taken.
+ */
+int saas__user_insert_tx(saas_tx *tx, const saas_scope *scope, const struct saas_user *u);
+
+/*
+ * Replace the roles of the membership `old` (read in `tx`, of the
+ * transaction's tenant) with `roles` (normalised: sorted, unique) and append
+ * "member.roles_changed" in the same transaction. The last-owner rule is the
+ * caller's to check (after all its changes).
+ */
+int saas__member_set_roles_tx(saas_tx *tx, const saas_scope *scope,
+                              const struct saas_member *old, char *const *roles, size_t nroles);
 
 /* The roles as a JSON array of strings (a new reference; NULL on OOM). */
 json_t *saas__roles_json(char *const *roles, size_t n);

@@ -8,6 +8,7 @@
 #include "saas/id.h"
 #include "saas/identity.h"
 #include "../audit/audit.h"
+#include "../rbac/rbac.h"
 #include "../tenant/tenant_internal.h"
 #include "identity_internal.h"
 
@@ -138,6 +139,8 @@ int saas_invitation_create(saas_invitation **out, char **out_token, saas_ctx *ct
 	if (rc)
 		goto done;
 	rc = check_not_member(tx, inv->email);
+	if (!rc)
+		rc = saas__roles_check_known(NULL, tx, inv->roles, inv->nroles);
 	if (!rc) {
 		rc = saas__st_invitation_insert(tx, inv, hash);
 		/* 128-bit ids and 256-bit tokens: a collision means broken randomness */
@@ -223,6 +226,17 @@ int saas_invitation_accept(saas_member **out, saas_ctx *ctx, const saas_scope *s
 		rc = saas__err(SAAS_EDENIED, "user_id",
 		               "invitation %s was sent to another email address than user %s's",
 		               inv->id, saas__q(user_id));
+	if (!rc) {
+		/* A custom role deleted since the invitation was made: refuse, and
+		 * leave the invitation pending (it can be revoked). */
+		const char *gone = NULL;
+		rc = saas__roles_check_known(&gone, tx, inv->roles, inv->nroles);
+		if (rc == SAAS_ENOTFOUND && gone)
+			rc = saas__err(SAAS_ESTATE, "roles",
+			               "invitation %s gives the role '%s', which no longer exists in "
+			               "%s: revoke it and invite again",
+			               inv->id, saas__q(gone), saas__q(scope->tenant_id));
+	}
 	if (!rc)
 		rc = saas__member_create(&m, tx, scope, user_id, inv->roles, inv->nroles, inv->id);
 	if (!rc)

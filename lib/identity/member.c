@@ -6,6 +6,7 @@
 #include "saas/id.h"
 #include "saas/identity.h"
 #include "../audit/audit.h"
+#include "../rbac/rbac.h"
 #include "../tenant/tenant_internal.h"
 #include "identity_internal.h"
 
@@ -131,6 +132,22 @@ out:
 	return rc;
 }
 
+int saas__member_set_roles_tx(saas_tx *tx, const saas_scope *scope,
+                              const struct saas_member *old, char *const *roles, size_t nroles)
+{
+	int rc = saas__st_member_set_roles(tx, old->user_id, roles, nroles,
+	                                   saas__now(saas__tx_ctx(tx)));
+	json_t *meta;
+
+	if (rc)
+		return rc;
+	meta = json_pack("{s:s, s:o, s:o}", "user_id", old->user_id, "roles",
+	                 saas__roles_json(roles, nroles), "previous_roles",
+	                 saas__roles_json(old->roles, old->nroles));
+	return meta ? saas__audit_append(tx, scope, "member.roles_changed", "member", old->id, meta)
+	            : saas__enomem();
+}
+
 /* After a change that may have removed an owner: refuse if none is left. */
 static int check_owner_left(saas_tx *tx, const char *user_id)
 {
@@ -177,6 +194,8 @@ int saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
 		rc = saas__err(SAAS_ENOTFOUND, "user_id", "user %s does not exist",
 		               saas__q(user_id));
 	if (!rc)
+		rc = saas__roles_check_known(NULL, tx, v, n);
+	if (!rc)
 		rc = saas__member_create(&m, tx, scope, user_id, v, n, NULL);
 	rc = saas__tx_finish(tx, rc);
 	if (!rc && out) {
@@ -198,7 +217,6 @@ int saas_member_set_roles(saas_ctx *ctx, const saas_scope *scope, const char *us
 	char **v = NULL;
 	size_t n = 0;
 	saas_tx *tx = NULL;
-	json_t *meta;
 	int64_t t0;
 	int rc;
 
@@ -215,23 +233,17 @@ int saas_member_set_roles(saas_ctx *ctx, const saas_scope *scope, const char *us
 	if (rc)
 		goto done;
 	rc = saas__st_member_get(&old, tx, user_id);
+	if (!rc)
+		rc = saas__roles_check_known(NULL, tx, v, n);
 	if (rc || roles_equal(old->roles, old->nroles, v, n)) {
 		/* Unknown member, or nothing to change (and so nothing to audit). */
 		rc = saas__tx_finish(tx, rc);
 		goto done;
 	}
-	rc = saas__st_member_set_roles(tx, user_id, v, n, saas__now(ctx));
+	rc = saas__member_set_roles_tx(tx, scope, old, v, n);
 	if (!rc && roles_have(old->roles, old->nroles, SAAS_ROLE_OWNER) &&
 	    !roles_have(v, n, SAAS_ROLE_OWNER))
 		rc = check_owner_left(tx, user_id);
-	if (!rc) {
-		meta = json_pack("{s:s, s:o, s:o}", "user_id", user_id, "roles",
-		                 saas__roles_json(v, n), "previous_roles",
-		                 saas__roles_json(old->roles, old->nroles));
-		rc = meta ? saas__audit_append(tx, scope, "member.roles_changed", "member", old->id,
-		                               meta)
-		          : saas__enomem();
-	}
 	rc = saas__tx_finish(tx, rc);
 done:
 	saas__member_row_free(old);

@@ -5,7 +5,7 @@
 #include "saas/id.h"
 #include "saas/identity.h"
 #include "../audit/audit.h"
-#include "../store/store.h"
+#include "identity_internal.h"
 
 #define EMAIL_MAX 254
 #define DISPLAY_NAME_MAX 200
@@ -56,6 +56,44 @@ int saas_email_normalize(char **out, const char *email)
 	return SAAS_OK;
 }
 
+int saas__user_new_row(struct saas_user **out, saas_ctx *ctx, const char *email,
+                       const char *display_name)
+{
+	struct saas_user *u;
+	int rc;
+
+	*out = NULL;
+	u = calloc(1, sizeof *u);
+	if (!u)
+		return saas__enomem();
+	rc = saas_email_normalize(&u->email, email);
+	if (!rc && display_name)
+		rc = saas__check_text("display_name", display_name, DISPLAY_NAME_MAX, true);
+	if (!rc && !(u->display_name = saas__strdup(display_name ? display_name : "")))
+		rc = saas__enomem();
+	if (!rc)
+		rc = saas_id_new(&u->id, ctx, "usr");
+	if (rc) {
+		saas__user_row_free(u);
+		return rc;
+	}
+	u->created_at = u->updated_at = saas__now(ctx);
+	*out = u;
+	return SAAS_OK;
+}
+
+int saas__user_insert_tx(saas_tx *tx, const saas_scope *scope, const struct saas_user *u)
+{
+	int rc = saas__st_user_insert(tx, u);
+
+	if (rc == SAAS_EEXISTS)
+		rc = saas__err(SAAS_EEXISTS, "email", "email '%s' is already registered",
+		               saas__q(u->email));
+	if (!rc)
+		rc = saas__audit_append_system(tx, scope, "user.created", "user", u->id, NULL);
+	return rc;
+}
+
 int saas_user_create(saas_user **out, saas_ctx *ctx, const saas_scope *scope, const char *email,
                      const char *display_name)
 {
@@ -73,43 +111,13 @@ int saas_user_create(saas_user **out, saas_ctx *ctx, const saas_scope *scope, co
 		rc = saas__err(SAAS_EINVAL, "scope", "scope is NULL");
 		goto done;
 	}
-	u = calloc(1, sizeof *u);
-	if (!u) {
-		rc = saas__enomem();
-		goto done;
-	}
-	rc = saas_email_normalize(&u->email, email);
+	rc = saas__user_new_row(&u, ctx, email, display_name);
 	if (rc)
 		goto done;
-	if (display_name) {
-		rc = saas__check_text("display_name", display_name, DISPLAY_NAME_MAX, true);
-		if (rc)
-			goto done;
-	}
-	u->display_name = saas__strdup(display_name ? display_name : "");
-	if (!u->display_name) {
-		rc = saas__enomem();
-		goto done;
-	}
-	rc = saas_id_new(&u->id, ctx, "usr");
-	if (rc)
-		goto done;
-	u->created_at = u->updated_at = saas__now(ctx);
-
 	rc = saas__tx_begin(&tx, ctx, NULL, true);
 	if (rc)
 		goto done;
-	rc = saas__st_user_insert(tx, u);
-	if (rc == SAAS_EEXISTS)
-		rc = saas__err(SAAS_EEXISTS, "email", "email '%s' is already registered",
-		               saas__q(u->email));
-	if (!rc)
-		rc = saas__audit_append_system(tx, scope, "user.created", "user", u->id, NULL);
-	if (rc) {
-		saas__tx_rollback(tx);
-		goto done;
-	}
-	rc = saas__tx_commit(tx);
+	rc = saas__tx_finish(tx, saas__user_insert_tx(tx, scope, u));
 	if (rc)
 		goto done;
 	if (out) {

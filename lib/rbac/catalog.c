@@ -29,6 +29,15 @@ static const struct builtin {
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 
+/* Actions a suspended tenant allows whatever the policy says. */
+static const char *const default_read_actions[] = {"read", "list", "export", NULL};
+/* Denials audited unless the policy's audit_denials says otherwise: what
+ * changes who may do what, or takes data or the tenant away. */
+static const char *const default_audit_denials[] = {
+	"tenant:update", "tenant:delete", "tenant:export", "member:*", "role:create",
+	"role:update", "role:delete", "apikey:create", "apikey:revoke", "billing:manage",
+	"audit:export", "support:grant", "support:revoke", NULL};
+
 static void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -67,7 +76,7 @@ static void set_sort(struct strset *s)
 		qsort(s->v, s->n, sizeof *s->v, saas__cmp_str);
 }
 
-static void role_clear(struct saas__role *r)
+void saas__role_clear(struct saas__role *r)
 {
 	free(r->name);
 	strv_free(r->inherits, r->ninherits);
@@ -83,8 +92,10 @@ void saas__rbac_free(struct saas__rbac *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
-		role_clear(&r->roles[i]);
+		saas__role_clear(&r->roles[i]);
 	free(r->roles);
+	strv_free(r->read_actions, r->nread_actions);
+	strv_free(r->audit_denials, r->naudit_denials);
 	free(r);
 }
 
@@ -129,7 +140,7 @@ static struct draft *draft_find(struct draft *d, size_t n, const char *name)
 static int read_list(struct strset *out, json_t *arr, const char *path, size_t max,
                      int (*check)(const char *item_path, const char *s))
 {
-	char item[160];
+	char item[256];
 	size_t i;
 	json_t *v;
 
@@ -161,6 +172,20 @@ static int check_perm_item(const char *item, const char *s)
 	snprintf(msg, sizeof msg,
 	         "'%s' is not a permission (resource:action, each side 1 to 64 of a-z, 0-9, '_', "
 	         "'-', or '*'; or '*' alone)",
+	         saas__q(s));
+	return bad(item, msg);
+}
+
+static int check_action_item(const char *item, const char *s)
+{
+	struct saas__perm p;
+	char perm[80], msg[200];
+
+	snprintf(perm, sizeof perm, "x:%s", s);
+	if (strlen(s) <= 64 && strcmp(s, "*") != 0 &&
+	    saas__perm_parse(&p, perm, "permission") == SAAS_OK)
+		return SAAS_OK;
+	snprintf(msg, sizeof msg, "'%s' is not an action (1 to 64 of a-z, 0-9, '_', '-')",
 	         saas__q(s));
 	return bad(item, msg);
 }
@@ -257,9 +282,16 @@ static int load_policy(json_t **out, const char *policy)
 	return SAAS_OK;
 }
 
-static int read_policy(struct draft *d, size_t *n, const char *policy)
+/* The policy's settings besides roles. */
+struct settings {
+	struct strset reads;   /* read_actions */
+	struct strset denials; /* audit_denials */
+	bool denials_given;
+};
+
+static int read_policy(struct draft *d, size_t *n, struct settings *set, const char *policy)
 {
-	json_t *doc, *roles, *def;
+	json_t *doc, *roles, *def, *v;
 	const char *key;
 	int rc;
 
@@ -270,10 +302,21 @@ static int read_policy(struct draft *d, size_t *n, const char *policy)
 		goto out;
 	}
 	json_object_foreach(doc, key, def) {
-		if (strcmp(key, "roles") != 0) {
-			rc = bad(key, "unknown key (the policy has \"roles\")");
+		if (strcmp(key, "roles") != 0 && strcmp(key, "read_actions") != 0 &&
+		    strcmp(key, "audit_denials") != 0) {
+			rc = bad(key, "unknown key (the policy has \"roles\", \"read_actions\" and "
+			              "\"audit_denials\")");
 			goto out;
 		}
+	}
+	if ((v = json_object_get(doc, "read_actions")) &&
+	    (rc = read_list(&set->reads, v, "read_actions", MAX_PERMISSIONS, check_action_item)))
+		goto out;
+	if ((v = json_object_get(doc, "audit_denials"))) {
+		set->denials_given = true;
+		if ((rc = read_list(&set->denials, v, "audit_denials", MAX_PERMISSIONS,
+		                    check_perm_item)))
+			goto out;
 	}
 	roles = json_object_get(doc, "roles");
 	if (roles && !json_is_object(roles)) {
@@ -338,22 +381,22 @@ static int collect(struct draft *d, size_t n, size_t i)
 }
 
 /* Split the effective set into the role's lookup arrays. */
-static int compile(struct saas__role *r, struct strset *eff)
+static int compile_list(struct saas__role *r, char *const *eff, size_t n)
 {
 	struct strset exact = {0}, res = {0}, act = {0};
 	int rc = SAAS_OK;
 
-	for (size_t i = 0; i < eff->n && !rc; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		struct saas__perm p;
-		saas__perm_parse(&p, eff->v[i], "permission"); /* checked when read */
+		saas__perm_parse(&p, eff[i], "permission"); /* checked when read */
 		if (p.all)
 			r->all = true;
 		else if (strcmp(p.res, "*") == 0)
-			rc = set_add(&act, eff->v[i]);
+			rc = set_add(&act, eff[i]);
 		else if (strcmp(p.act, "*") == 0)
-			rc = set_add(&res, eff->v[i]);
+			rc = set_add(&res, eff[i]);
 		else
-			rc = set_add(&exact, eff->v[i]);
+			rc = set_add(&exact, eff[i]);
 	}
 	set_sort(&exact);
 	set_sort(&res);
@@ -367,6 +410,24 @@ static int compile(struct saas__role *r, struct strset *eff)
 	return rc;
 }
 
+static int compile(struct saas__role *r, struct strset *eff)
+{
+	return compile_list(r, eff->v, eff->n);
+}
+
+int saas__role_compile(struct saas__role *out, const char *name, char *const *eff, size_t n)
+{
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!(out->name = saas__strdup(name)))
+		return saas__enomem();
+	rc = compile_list(out, eff, n);
+	if (rc)
+		saas__role_clear(out);
+	return rc;
+}
+
 static int cmp_role(const void *a, const void *b)
 {
 	return strcmp(((const struct saas__role *)a)->name, ((const struct saas__role *)b)->name);
@@ -376,6 +437,7 @@ int saas__rbac_new(struct saas__rbac **out, const char *policy)
 {
 	struct draft *d = calloc(MAX_ROLES, sizeof *d);
 	struct saas__rbac *r = calloc(1, sizeof *r);
+	struct settings set = {0};
 	size_t n = 0;
 	int rc = SAAS_OK;
 
@@ -395,7 +457,19 @@ int saas__rbac_new(struct saas__rbac **out, const char *policy)
 		n++;
 	}
 	if (!rc)
-		rc = read_policy(d, &n, policy);
+		rc = read_policy(d, &n, &set, policy);
+	for (const char *const *a = default_read_actions; !rc && *a; a++)
+		rc = set_add(&set.reads, *a);
+	for (const char *const *a = default_audit_denials; !rc && !set.denials_given && *a; a++)
+		rc = set_add(&set.denials, *a);
+	if (!rc) {
+		set_sort(&set.reads);
+		r->read_actions = set.reads.v;
+		r->nread_actions = set.reads.n;
+		r->audit_denials = set.denials.v;
+		r->naudit_denials = set.denials.n;
+		memset(&set, 0, sizeof set);
+	}
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = collect(d, n, i);
 	if (!rc && !(r->roles = calloc(n, sizeof *r->roles)))
@@ -426,6 +500,8 @@ int saas__rbac_new(struct saas__rbac **out, const char *policy)
 out:
 	if (d)
 		draft_free(d, n);
+	strv_free(set.reads.v, set.reads.n);
+	strv_free(set.denials.v, set.denials.n);
 	saas__rbac_free(r);
 	return rc;
 }
@@ -458,17 +534,44 @@ const char *saas__role_match(const struct saas__role *role, const struct saas__p
 		return NULL;
 	if ((hit = find(role->exact, role->nexact, perm)))
 		return hit;
-	if (strcmp(p->res, "*") != 0) {
-		snprintf(key, sizeof key, "%s:*", p->res);
+	/* "res:*" and "*:act", made by hand: this is every decision's path. */
+	if (role->nres_wild && strcmp(p->res, "*") != 0) {
+		size_t n = strlen(p->res);
+		memcpy(key, p->res, n);
+		memcpy(key + n, ":*", 3);
 		if ((hit = find(role->res_wild, role->nres_wild, key)))
 			return hit;
 	}
-	if (strcmp(p->act, "*") != 0) {
-		snprintf(key, sizeof key, "*:%s", p->act);
+	if (role->nact_wild && strcmp(p->act, "*") != 0) {
+		size_t n = strlen(p->act);
+		memcpy(key, "*:", 2);
+		memcpy(key + 2, p->act, n + 1);
 		if ((hit = find(role->act_wild, role->nact_wild, key)))
 			return hit;
 	}
 	return NULL;
+}
+
+bool saas__rbac_read_action(const struct saas__rbac *r, const char *action)
+{
+	return find(r->read_actions, r->nread_actions, action) != NULL;
+}
+
+/* Two sides name something in common when either is `*` or they are equal. */
+static bool side_meets(const char *a, const char *b)
+{
+	return strcmp(a, "*") == 0 || strcmp(b, "*") == 0 || strcmp(a, b) == 0;
+}
+
+bool saas__rbac_audit_denial(const struct saas__rbac *r, const struct saas__perm *p)
+{
+	for (size_t i = 0; i < r->naudit_denials; i++) {
+		struct saas__perm d;
+		saas__perm_parse(&d, r->audit_denials[i], "permission"); /* checked when read */
+		if (d.all || p->all || (side_meets(d.res, p->res) && side_meets(d.act, p->act)))
+			return true;
+	}
+	return false;
 }
 
 /* ---- public ------------------------------------------------------------------------ */

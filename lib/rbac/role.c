@@ -12,23 +12,9 @@
 #include "../tenant/tenant_internal.h"
 #include "rbac.h"
 
-#define MAX_PERMISSIONS 256
-#define MAX_INHERITS 16
+/* ---- a set of custom roles --------------------------------------------------- */
 
-/* A tenant's custom role, loaded. */
-struct trole {
-	char *name;
-	json_t *permissions; /* array of strings */
-	json_t *inherits;
-	int64_t created_at, updated_at;
-};
-
-struct troles {
-	struct trole *v;
-	size_t n, cap;
-};
-
-static void troles_free(struct troles *t)
+void saas__troles_free(struct saas__troles *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].name);
@@ -39,36 +25,76 @@ static void troles_free(struct troles *t)
 	memset(t, 0, sizeof *t);
 }
 
-static struct trole *troles_find(const struct troles *t, const char *name)
+static int cmp_def(const void *a, const void *b)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].name, name) == 0)
-			return &t->v[i];
-	return NULL;
+	return strcmp(((const struct saas__trole_def *)a)->name,
+	              ((const struct saas__trole_def *)b)->name);
 }
 
-static int load_row(const struct saas__trole *r, void *payload)
+void saas__troles_sort(struct saas__troles *t)
 {
-	struct troles *t = payload;
-	struct trole *x;
-	json_error_t err;
+	if (t->unsorted && t->n > 1)
+		qsort(t->v, t->n, sizeof *t->v, cmp_def);
+	t->unsorted = false;
+}
 
+struct saas__trole_def *saas__troles_find(const struct saas__troles *t, const char *name)
+{
+	struct saas__trole_def key = {.name = (char *)name};
+
+	return t->n ? bsearch(&key, t->v, t->n, sizeof *t->v, cmp_def) : NULL;
+}
+
+/* A new zeroed entry at the end of the set. */
+static struct saas__trole_def *troles_append(struct saas__troles *t)
+{
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 8;
 		void *p = realloc(t->v, cap * sizeof *t->v);
 		if (!p)
-			return saas__enomem();
+			return NULL;
 		t->v = p;
 		t->cap = cap;
 	}
-	x = &t->v[t->n];
-	memset(x, 0, sizeof *x);
+	memset(&t->v[t->n], 0, sizeof t->v[t->n]);
+	return &t->v[t->n++];
+}
+
+int saas__troles_put(struct saas__troles *t, const char *name, json_t *permissions,
+                     json_t *inherits)
+{
+	struct saas__trole_def *x = t->unsorted ? NULL : saas__troles_find(t, name);
+
+	for (size_t i = 0; !x && t->unsorted && i < t->n; i++)
+		if (strcmp(t->v[i].name, name) == 0)
+			x = &t->v[i];
+	if (!x) {
+		if (!(x = troles_append(t)))
+			return saas__enomem();
+		if (!(x->name = saas__strdup(name)))
+			return saas__enomem();
+		t->unsorted = true;
+	}
+	json_decref(x->permissions);
+	json_decref(x->inherits);
+	x->permissions = json_incref(permissions);
+	x->inherits = json_incref(inherits);
+	return SAAS_OK;
+}
+
+static int load_row(const struct saas__trole *r, void *payload)
+{
+	struct saas__troles *t = payload;
+	struct saas__trole_def *x = troles_append(t);
+	json_error_t err;
+
+	if (!x)
+		return saas__enomem();
 	x->name = saas__strdup(r->name ? r->name : "");
 	x->permissions = json_loads(r->permissions ? r->permissions : "", 0, &err);
 	x->inherits = json_loads(r->inherits ? r->inherits : "", 0, &err);
 	x->created_at = r->created_at;
 	x->updated_at = r->updated_at;
-	t->n++;
 	if (!x->name)
 		return saas__enomem();
 	if (!json_is_array(x->permissions) || !json_is_array(x->inherits))
@@ -77,11 +103,125 @@ static int load_row(const struct saas__trole *r, void *payload)
 	return 0;
 }
 
-/* Every custom role of the transaction's tenant. */
-static int load_all(struct troles *out, saas_tx *tx)
+int saas__troles_load(struct saas__troles *out, saas_tx *tx)
 {
+	int rc;
+
 	memset(out, 0, sizeof *out);
-	return saas__st_trole_list(tx, load_row, out);
+	rc = saas__st_trole_list(tx, load_row, out);
+	/* The database's collation may order names otherwise than strcmp. */
+	out->unsorted = true;
+	saas__troles_sort(out);
+	return rc;
+}
+
+/*
+ * Three-colour depth-first search over the set's own roles, without
+ * recursion (a chain of inheritance may be as long as the set): a grey role
+ * met again closes a cycle, which the stack of grey roles holds.
+ */
+int saas__troles_find_cycle(size_t **out, size_t *out_n, const struct saas__troles *t)
+{
+	unsigned char *colour = calloc(t->n + 1, 1); /* 0 white, 1 grey, 2 black */
+	size_t *stack = malloc((t->n + 1) * sizeof *stack);
+	size_t *edge = malloc((t->n + 1) * sizeof *edge); /* next inherits index per depth */
+	size_t depth;
+
+	*out = NULL;
+	*out_n = 0;
+	if (!colour || !stack || !edge) {
+		free(colour);
+		free(stack);
+		free(edge);
+		return saas__enomem();
+	}
+	for (size_t root = 0; root < t->n; root++) {
+		if (colour[root])
+			continue;
+		depth = 0;
+		stack[depth] = root;
+		edge[depth] = 0;
+		colour[root] = 1;
+		while (1) {
+			size_t u = stack[depth];
+			json_t *inh = t->v[u].inherits;
+			const struct saas__trole_def *next = NULL;
+
+			while (!next && edge[depth] < json_array_size(inh)) {
+				const char *name = json_string_value(json_array_get(inh, edge[depth]++));
+				next = name ? saas__troles_find(t, name) : NULL;
+			}
+			if (!next) {
+				colour[u] = 2;
+				if (depth == 0)
+					break;
+				depth--;
+				continue;
+			}
+			size_t v = (size_t)(next - t->v);
+			if (colour[v] == 1) {
+				size_t from = depth;
+				while (stack[from] != v)
+					from--;
+				*out_n = depth - from + 1;
+				*out = malloc(*out_n * sizeof **out);
+				if (*out)
+					memcpy(*out, &stack[from], *out_n * sizeof **out);
+				free(colour);
+				free(stack);
+				free(edge);
+				if (!*out) {
+					*out_n = 0;
+					return saas__enomem();
+				}
+				return SAAS_OK;
+			}
+			if (colour[v] == 0) {
+				colour[v] = 1;
+				stack[++depth] = v;
+				edge[depth] = 0;
+			}
+		}
+	}
+	free(colour);
+	free(stack);
+	free(edge);
+	return SAAS_OK;
+}
+
+/* ---- roles given to members ---------------------------------------------------- */
+
+static int row_exists(const struct saas__trole *r, void *payload)
+{
+	(void)r;
+	(void)payload;
+	return 0;
+}
+
+int saas__roles_check_known(const char **out_unknown, saas_tx *tx, char *const *roles, size_t n)
+{
+	saas_ctx *ctx = saas__tx_ctx(tx);
+
+	if (out_unknown)
+		*out_unknown = NULL;
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		if (saas__rbac_role(ctx->rbac, roles[i]))
+			continue;
+		rc = saas__st_trole_get(tx, roles[i], row_exists, NULL);
+		if (rc == SAAS_ENOTFOUND) {
+			if (out_unknown)
+				*out_unknown = roles[i];
+			return saas__err(SAAS_ENOTFOUND, "roles",
+			                 "role '%s' is neither a role of the deployment nor a custom "
+			                 "role of the tenant",
+			                 saas__q(roles[i]));
+		}
+		if (rc)
+			return rc;
+	}
+	return SAAS_OK;
 }
 
 /* ---- checking a definition ---------------------------------------------------- */
@@ -96,8 +236,7 @@ static int check_name(const char *field, const char *name)
 	return SAAS_OK;
 }
 
-/* The strings as a sorted JSON array without duplicates. */
-static json_t *sorted_set(const char *const *v, size_t n)
+json_t *saas__sorted_set(const char *const *v, size_t n)
 {
 	const char **c = n ? malloc(n * sizeof *c) : NULL;
 	json_t *a = json_array();
@@ -131,12 +270,12 @@ static int check_definition(json_t **perms, json_t **inh, const char *const *per
 	int rc;
 
 	*perms = *inh = NULL;
-	if (np > MAX_PERMISSIONS || (np && !permissions))
+	if (np > SAAS__ROLE_MAX_PERMISSIONS || (np && !permissions))
 		return saas__err(SAAS_EINVAL, "permissions",
 		                 np ? "a role has at most 256 permissions of its own, not %zu"
 		                    : "permissions is NULL with %zu entries",
 		                 np);
-	if (ni > MAX_INHERITS || (ni && !inherits))
+	if (ni > SAAS__ROLE_MAX_INHERITS || (ni && !inherits))
 		return saas__err(SAAS_EINVAL, "inherits",
 		                 ni ? "a role inherits at most 16 roles, not %zu"
 		                    : "inherits is NULL with %zu entries",
@@ -150,8 +289,8 @@ static int check_definition(json_t **perms, json_t **inh, const char *const *per
 	for (size_t i = 0; i < ni; i++)
 		if ((rc = check_name("inherits", inherits[i])))
 			return rc;
-	*perms = sorted_set(permissions, np);
-	*inh = sorted_set(inherits, ni);
+	*perms = saas__sorted_set(permissions, np);
+	*inh = saas__sorted_set(inherits, ni);
 	if (!*perms || !*inh) {
 		json_decref(*perms);
 		json_decref(*inh);
@@ -161,65 +300,78 @@ static int check_definition(json_t **perms, json_t **inh, const char *const *per
 	return SAAS_OK;
 }
 
-/* Whether following custom roles' inherits from `from` reaches `target`;
- * `defs` has the tenant's roles, `name`'s definition replaced by `inh`. */
-static bool reaches(const struct troles *defs, const char *name, json_t *inh, const char *from,
-                    const char *target, int depth)
+/* Each role `name` (already in `defs`, sorted) inherits exists (catalog, or
+ * a custom role of the tenant) and none leads back to `name`. */
+static int check_inherits(saas_ctx *ctx, const struct saas__troles *defs, const char *name)
 {
-	json_t *edges, *v;
-	size_t i;
-
-	if (depth > 1024)
-		return true; /* deeper than the roles there are: a cycle */
-	if (strcmp(from, name) == 0) {
-		edges = inh;
-	} else {
-		const struct trole *r = troles_find(defs, from);
-		if (!r)
-			return false; /* a catalog role: it inherits no custom role */
-		edges = r->inherits;
-	}
-	json_array_foreach(edges, i, v) {
-		const char *next = json_string_value(v);
-		if (strcmp(next, target) == 0 || reaches(defs, name, inh, next, target, depth + 1))
-			return true;
-	}
-	return false;
-}
-
-/* Each inherited role exists (catalog, or a custom role of the tenant) and
- * none leads back to `name`. */
-static int check_inherits(saas_ctx *ctx, const struct troles *defs, const char *name, json_t *inh)
-{
-	size_t i;
+	const struct saas__trole_def *def = saas__troles_find(defs, name);
+	size_t i, *cycle = NULL, ncycle = 0, k = 0;
 	json_t *v;
+	int rc;
 
-	json_array_foreach(inh, i, v) {
+	json_array_foreach(def->inherits, i, v) {
 		const char *r = json_string_value(v);
 		if (strcmp(r, name) == 0)
 			return saas__err(SAAS_EINVAL, "inherits", "role '%s' cannot inherit itself", name);
-		if (!saas__rbac_role(ctx->rbac, r) && !troles_find(defs, r))
+		if (!saas__rbac_role(ctx->rbac, r) && !saas__troles_find(defs, r))
 			return saas__err(SAAS_EINVAL, "inherits",
 			                 "role '%s' inherits '%s', which is neither a role of the "
 			                 "deployment nor a custom role of the tenant",
 			                 name, saas__q(r));
-		if (reaches(defs, name, inh, r, name, 0))
-			return saas__err(SAAS_EINVAL, "inherits",
-			                 "role '%s' would inherit itself through '%s' (a cycle)", name, r);
 	}
-	return SAAS_OK;
+	/* The tenant's roles had no cycle: one now goes through `name`. */
+	if ((rc = saas__troles_find_cycle(&cycle, &ncycle, defs)) || !cycle)
+		return rc;
+	while (k < ncycle && strcmp(defs->v[cycle[k]].name, name) != 0)
+		k++;
+	rc = saas__err(SAAS_EINVAL, "inherits", "role '%s' would inherit itself through '%s' (a cycle)",
+	               name, defs->v[cycle[(k + 1) % ncycle]].name);
+	free(cycle);
+	return rc;
 }
 
 /* ---- create, update, delete ------------------------------------------------------ */
+
+int saas__trole_write_tx(saas_tx *tx, const saas_scope *scope, const char *name,
+                         json_t *permissions, json_t *inherits,
+                         const struct saas__trole_def *old)
+{
+	int64_t now = saas__now(saas__tx_ctx(tx));
+	char *ptext = json_dumps(permissions, JSON_COMPACT);
+	char *itext = json_dumps(inherits, JSON_COMPACT);
+	json_t *meta;
+	int rc;
+
+	if (!ptext || !itext) {
+		rc = saas__enomem();
+		goto out;
+	}
+	struct saas__trole row = {name, ptext, itext, now, now};
+	rc = old ? saas__st_trole_update(tx, &row) : saas__st_trole_insert(tx, &row);
+	if (rc == SAAS_EEXISTS)
+		rc = saas__err(SAAS_EEXISTS, "name", "the tenant already has a custom role '%s'", name);
+	if (rc)
+		goto out;
+	meta = old ? json_pack("{s:O,s:O,s:O,s:O}", "permissions", permissions, "inherits",
+	                       inherits, "previous_permissions", old->permissions,
+	                       "previous_inherits", old->inherits)
+	           : json_pack("{s:O,s:O}", "permissions", permissions, "inherits", inherits);
+	rc = meta ? saas__audit_append(tx, scope, old ? "role.updated" : "role.created", "role", name,
+	                               meta)
+	          : saas__enomem();
+out:
+	free(ptext);
+	free(itext);
+	return rc;
+}
 
 static int save(saas_ctx *ctx, const saas_scope *scope, const char *name,
                 const char *const *permissions, size_t np, const char *const *inherits,
                 size_t ni, bool create)
 {
-	json_t *perms = NULL, *inh = NULL, *meta = NULL;
-	char *ptext = NULL, *itext = NULL;
-	struct troles defs = {0};
-	struct trole *old = NULL;
+	json_t *perms = NULL, *inh = NULL;
+	struct saas__troles defs = {0};
+	struct saas__trole_def *cur, old = {0};
 	saas_tx *tx = NULL;
 	int rc;
 
@@ -235,50 +387,38 @@ static int save(saas_ctx *ctx, const saas_scope *scope, const char *name,
 	}
 	if ((rc = saas__tenant_tx(&tx, ctx, scope, SAAS__WRITE)))
 		goto out;
-	rc = load_all(&defs, tx);
+	rc = saas__troles_load(&defs, tx);
 	if (!rc) {
-		old = troles_find(&defs, name);
-		if (create && old)
+		cur = saas__troles_find(&defs, name);
+		if (create && cur)
 			rc = saas__err(SAAS_EEXISTS, "name", "the tenant already has a custom role '%s'",
 			               name);
-		else if (!create && !old)
+		else if (!create && !cur)
 			rc = saas__err(SAAS_ENOTFOUND, "name", "the tenant has no custom role '%s'%s",
 			               saas__q(name),
 			               saas__rbac_role(ctx->rbac, name)
 			                       ? " (it is a role of the deployment: change it in rbac_policy)"
 			                       : "");
+		else if (cur)
+			old = (struct saas__trole_def){cur->name, json_incref(cur->permissions),
+			                               json_incref(cur->inherits), cur->created_at,
+			                               cur->updated_at};
 	}
+	/* Check the set as it would be. */
 	if (!rc)
-		rc = check_inherits(ctx, &defs, name, inh);
-	if (!rc) {
-		ptext = json_dumps(perms, JSON_COMPACT);
-		itext = json_dumps(inh, JSON_COMPACT);
-		if (!ptext || !itext)
-			rc = saas__enomem();
-	}
-	if (!rc) {
-		struct saas__trole row = {name, ptext, itext, saas__now(ctx), saas__now(ctx)};
-		rc = create ? saas__st_trole_insert(tx, &row) : saas__st_trole_update(tx, &row);
-		if (rc == SAAS_EEXISTS)
-			rc = saas__err(SAAS_EEXISTS, "name", "the tenant already has a custom role '%s'",
-			               name);
-	}
-	if (!rc) {
-		meta = create ? json_pack("{s:O,s:O}", "permissions", perms, "inherits", inh)
-		              : json_pack("{s:O,s:O,s:O,s:O}", "permissions", perms, "inherits", inh,
-		                          "previous_permissions", old->permissions,
-		                          "previous_inherits", old->inherits);
-		rc = meta ? saas__audit_append(tx, scope, create ? "role.created" : "role.updated",
-		                               "role", name, meta)
-		          : saas__enomem();
-	}
+		rc = saas__troles_put(&defs, name, perms, inh);
+	saas__troles_sort(&defs);
+	if (!rc)
+		rc = check_inherits(ctx, &defs, name);
+	if (!rc)
+		rc = saas__trole_write_tx(tx, scope, name, perms, inh, create ? NULL : &old);
 	rc = saas__tx_finish(tx, rc);
 out:
-	troles_free(&defs);
+	json_decref(old.permissions);
+	json_decref(old.inherits);
+	saas__troles_free(&defs);
 	json_decref(perms);
 	json_decref(inh);
-	free(ptext);
-	free(itext);
 	return rc;
 }
 
@@ -312,7 +452,7 @@ int saas_role_update(saas_ctx *ctx, const saas_scope *scope, const char *name,
 }
 
 /* The first custom role (other than `name`) that inherits `name`, or NULL. */
-static const char *inherited_by(const struct troles *defs, const char *name)
+static const char *inherited_by(const struct saas__troles *defs, const char *name)
 {
 	for (size_t i = 0; i < defs->n; i++) {
 		size_t k;
@@ -327,8 +467,8 @@ static const char *inherited_by(const struct troles *defs, const char *name)
 int saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const char *name, const char *move_to)
 {
 	int64_t t0 = saas__mono_ns(), members = 0, moved = 0;
-	struct troles defs = {0};
-	const struct trole *r;
+	struct saas__troles defs = {0};
+	const struct saas__trole_def *r;
 	const char *heir;
 	saas_tx *tx = NULL;
 	json_t *meta;
@@ -344,8 +484,8 @@ int saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const char *name, c
 	}
 	if ((rc = saas__tenant_tx(&tx, ctx, scope, SAAS__WRITE)))
 		goto done;
-	rc = load_all(&defs, tx);
-	r = rc ? NULL : troles_find(&defs, name);
+	rc = saas__troles_load(&defs, tx);
+	r = rc ? NULL : saas__troles_find(&defs, name);
 	if (!rc && !r)
 		rc = saas__err(SAAS_ENOTFOUND, "name", "the tenant has no custom role '%s'",
 		               saas__q(name));
@@ -353,7 +493,7 @@ int saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const char *name, c
 		rc = saas__err(SAAS_EUSED, "name",
 		               "custom role '%s' is inherited by '%s': change that role first", name,
 		               heir);
-	if (!rc && move_to && !saas__rbac_role(ctx->rbac, move_to) && !troles_find(&defs, move_to))
+	if (!rc && move_to && !saas__rbac_role(ctx->rbac, move_to) && !saas__troles_find(&defs, move_to))
 		rc = saas__err(SAAS_ENOTFOUND, "move_to",
 		               "move_to '%s' is neither a role of the deployment nor a custom role of "
 		               "the tenant",
@@ -377,7 +517,7 @@ int saas_role_delete(saas_ctx *ctx, const saas_scope *scope, const char *name, c
 	}
 	rc = saas__tx_finish(tx, rc);
 done:
-	troles_free(&defs);
+	saas__troles_free(&defs);
 	saas__op_done(ctx, "role.delete", t0, rc);
 	return rc;
 }
@@ -386,11 +526,11 @@ done:
 
 /* Add `role`'s effective permissions (a catalog role's, or a custom role's
  * own and inherited) to the set `acc` (an object used as a set). */
-static int add_effective(json_t *acc, saas_ctx *ctx, const struct troles *defs, const char *role,
+static int add_effective(json_t *acc, saas_ctx *ctx, const struct saas__troles *defs, const char *role,
                          int depth)
 {
 	const struct saas__role *c = saas__rbac_role(ctx->rbac, role);
-	const struct trole *t;
+	const struct saas__trole_def *t;
 	json_t *v, *eff;
 	size_t i;
 
@@ -405,7 +545,7 @@ static int add_effective(json_t *acc, saas_ctx *ctx, const struct troles *defs, 
 		json_decref(eff);
 		return SAAS_OK;
 	}
-	t = troles_find(defs, role);
+	t = saas__troles_find(defs, role);
 	if (!t)
 		return SAAS_OK; /* a role deleted from rbac_policy since: it grants nothing */
 	json_array_foreach(t->permissions, i, v)
@@ -418,7 +558,7 @@ static int add_effective(json_t *acc, saas_ctx *ctx, const struct troles *defs, 
 	return SAAS_OK;
 }
 
-static json_t *custom_json(saas_ctx *ctx, const struct troles *defs, const struct trole *t,
+static json_t *custom_json(saas_ctx *ctx, const struct saas__troles *defs, const struct saas__trole_def *t,
                            int *rc)
 {
 	json_t *acc = json_object(), *eff = json_array(), *o = NULL;
@@ -462,7 +602,7 @@ static int cmp_role_name(const void *a, const void *b)
 int saas_role_list(char **out, saas_ctx *ctx, const saas_scope *scope)
 {
 	int64_t t0 = saas__mono_ns();
-	struct troles defs = {0};
+	struct saas__troles defs = {0};
 	json_t **items = NULL, *arr = NULL, *doc;
 	saas_tx *tx = NULL;
 	size_t n = 0;
@@ -475,7 +615,7 @@ int saas_role_list(char **out, saas_ctx *ctx, const saas_scope *scope)
 		return saas__err(SAAS_EINVAL, "ctx", "ctx is NULL");
 	if ((rc = saas__tenant_tx(&tx, ctx, scope, SAAS__READ)))
 		goto done;
-	rc = load_all(&defs, tx);
+	rc = saas__troles_load(&defs, tx);
 	saas__tx_rollback(tx);
 	if (rc)
 		goto done;
@@ -514,7 +654,7 @@ done:
 	for (size_t i = 0; items && i < n; i++)
 		json_decref(items[i]);
 	free(items);
-	troles_free(&defs);
+	saas__troles_free(&defs);
 	saas__op_done(ctx, "role.list", t0, rc);
 	return rc;
 }

@@ -78,6 +78,16 @@ typedef struct saas_driver {
 	 * that starts transactions lazily (postgres) starts it on the server here,
 	 * with its tenant; NULL, with the error set, if that fails. */
 	void *(*native)(void *conn);
+	/* Optional: watch changes that other connections commit to what
+	 * authorization reads (saas__store_watch). watch_open opens a
+	 * connection of its own for it; watch_poll, without waiting, calls fn
+	 * with each tenant changed since the last poll, or NULL when it cannot
+	 * tell (then everything counts as changed); an error means the watch
+	 * is broken and will be closed and reopened. */
+	int (*watch_open)(void **watch, const struct saas_store_config *cfg);
+	int (*watch_poll)(void *watch, void (*fn)(const char *tenant_id, void *payload),
+	                  void *payload);
+	void (*watch_close)(void *watch);
 } saas_driver;
 
 extern const saas_driver saas__driver_sqlite;

@@ -220,7 +220,7 @@ static int roles_insert(saas_tx *tx, const char *user_id, char *const *roles, si
 
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = saas__q_exec(tx, &q_role_insert, NULL, "sss", tenant, user_id, roles[i]);
-	return rc;
+	return rc ? rc : saas__st_authz_touch(tx, tenant);
 }
 
 int saas__st_member_insert(saas_tx *tx, const struct saas_member *m)
@@ -408,7 +408,7 @@ int saas__st_member_delete(saas_tx *tx, const char *user_id)
 	if (changed == 0)
 		return saas__err(SAAS_ENOTFOUND, "user_id", "user %s is not a member of %s",
 		                 saas__q(user_id), saas__q(tenant));
-	return SAAS_OK;
+	return saas__st_authz_touch(tx, tenant);
 }
 
 int saas__st_member_count_role(int64_t *out, saas_tx *tx, const char *role)

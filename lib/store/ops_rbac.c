@@ -74,8 +74,10 @@ int saas__st_trole_list(saas_tx *tx, int (*fn)(const struct saas__trole *r, void
 
 int saas__st_trole_insert(saas_tx *tx, const struct saas__trole *r)
 {
-	return saas__q_exec(tx, &q_insert, NULL, "ssssi", saas__tx_tenant(tx), r->name,
-	                    r->permissions, r->inherits, r->created_at);
+	int rc = saas__q_exec(tx, &q_insert, NULL, "ssssi", saas__tx_tenant(tx), r->name,
+	                      r->permissions, r->inherits, r->created_at);
+
+	return rc ? rc : saas__st_authz_touch(tx, saas__tx_tenant(tx));
 }
 
 int saas__st_trole_update(saas_tx *tx, const struct saas__trole *r)
@@ -84,7 +86,7 @@ int saas__st_trole_update(saas_tx *tx, const struct saas__trole *r)
 	int rc = saas__q_exec(tx, &q_update, &n, "ssssi", saas__tx_tenant(tx), r->name,
 	                      r->permissions, r->inherits, r->updated_at);
 
-	return rc ? rc : n ? SAAS_OK : SAAS_ENOTFOUND;
+	return rc ? rc : n ? saas__st_authz_touch(tx, saas__tx_tenant(tx)) : SAAS_ENOTFOUND;
 }
 
 int saas__st_trole_delete(saas_tx *tx, const char *name)
@@ -92,7 +94,7 @@ int saas__st_trole_delete(saas_tx *tx, const char *name)
 	int64_t n = 0;
 	int rc = saas__q_exec(tx, &q_delete, &n, "ss", saas__tx_tenant(tx), name);
 
-	return rc ? rc : n ? SAAS_OK : SAAS_ENOTFOUND;
+	return rc ? rc : n ? saas__st_authz_touch(tx, saas__tx_tenant(tx)) : SAAS_ENOTFOUND;
 }
 
 int saas__st_member_roles_move(int64_t *out_moved, saas_tx *tx, const char *from, const char *to)
@@ -100,5 +102,7 @@ int saas__st_member_roles_move(int64_t *out_moved, saas_tx *tx, const char *from
 	const char *tenant = saas__tx_tenant(tx);
 	int rc = saas__q_exec(tx, &q_move_add, NULL, "sss", tenant, from, to);
 
-	return rc ? rc : saas__q_exec(tx, &q_move_drop, out_moved, "ss", tenant, from);
+	if (!rc)
+		rc = saas__q_exec(tx, &q_move_drop, out_moved, "ss", tenant, from);
+	return rc ? rc : saas__st_authz_touch(tx, tenant);
 }

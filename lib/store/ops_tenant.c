@@ -17,6 +17,7 @@ const char *const saas__tenant_tables[] = {
 	"audit_checkpoints",
 	"audit_anchors",
 	"tenant_roles",
+	"support_grants",
 	NULL,
 };
 
@@ -29,6 +30,7 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM audit_checkpoints WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM support_grants WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -40,8 +42,9 @@ static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq"),
 	SAAS_QUERY("SELECT * FROM audit_anchors WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT * FROM tenant_roles WHERE tenant_id = $1 ORDER BY name"),
+	SAAS_QUERY("SELECT * FROM support_grants WHERE tenant_id = $1 ORDER BY id"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 7 && sizeof q_export / sizeof q_export[0] == 7,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 8 && sizeof q_export / sizeof q_export[0] == 8,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \
@@ -84,7 +87,7 @@ static const char *status_text(int status)
 	return (status >= 0 && status <= 2) ? status_names[status] : NULL;
 }
 
-static int status_value(const char *s)
+int saas__tenant_status_value(const char *s)
 {
 	for (int i = 0; s && i < 3; i++)
 		if (strcmp(s, status_names[i]) == 0)
@@ -112,9 +115,9 @@ static int read_row(struct saas_tenant **out, saas_stmt *st)
 	t->id = saas__q_dup(st, 0);
 	t->slug = saas__q_dup(st, 1);
 	t->name = saas__q_dup(st, 2);
-	t->status = status_value(saas__q_text(st, 3));
+	t->status = saas__tenant_status_value(saas__q_text(st, 3));
 	t->suspend_reason = saas__q_dup(st, 4);
-	t->status_before_delete = saas__q_is_null(st, 5) ? -1 : status_value(saas__q_text(st, 5));
+	t->status_before_delete = saas__q_is_null(st, 5) ? -1 : saas__tenant_status_value(saas__q_text(st, 5));
 	t->purge_after = saas__q_is_null(st, 6) ? 0 : saas__q_int(st, 6);
 	t->created_at = saas__q_int(st, 7);
 	t->updated_at = saas__q_int(st, 8);
@@ -138,7 +141,8 @@ int saas__st_tenant_insert(saas_tx *tx, const struct saas_tenant *t)
 	                      t->updated_at);
 	if (rc == SAAS_EEXISTS)
 		rc = saas__err(SAAS_EEXISTS, "slug", "slug '%s' is already taken", saas__q(t->slug));
-	return rc;
+	/* A decision cache may remember that the id did not exist. */
+	return rc ? rc : saas__st_authz_touch(tx, t->id);
 }
 
 static int get_one(struct saas_tenant **out, saas_tx *tx, saas_query *q, const char *key,
@@ -209,7 +213,7 @@ int saas__st_tenant_update_state(saas_tx *tx, const struct saas_tenant *t)
 	                      t->purge_after, t->updated_at);
 	if (!rc && changed == 0)
 		rc = saas__err(SAAS_ENOTFOUND, "tenant_id", "no tenant with id '%s'", t->id);
-	return rc;
+	return rc ? rc : saas__st_authz_touch(tx, t->id);
 }
 
 int saas__st_tenant_due(char ***out, size_t *n, saas_tx *tx, int64_t now, unsigned limit)
@@ -249,7 +253,7 @@ int saas__st_tenant_purge(saas_tx *tx)
 		rc = saas__q_exec(tx, &q_delete, &changed, "s", tenant);
 	if (!rc && changed == 0)
 		rc = saas__err(SAAS_ENOTFOUND, "tenant_id", "no tenant with id '%s'", tenant);
-	return rc;
+	return rc ? rc : saas__st_authz_touch(tx, tenant);
 }
 
 /* Columns stored as text that the export shows as JSON: `metadata` (a JSON

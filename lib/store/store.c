@@ -16,6 +16,11 @@ struct saas_store {
 	struct saas_store_config cfg;
 	unsigned acquire_timeout_ms;
 
+	/* Other processes' changes to authorization data (saas__store_watch). */
+	pthread_mutex_t watch_lock;
+	void *watch;
+	bool watching;
+
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	void **idle;
@@ -30,6 +35,10 @@ struct saas_tx {
 	void *conn;
 	char *tenant_id;
 	bool write;
+	/* Tenants whose authorization data this transaction changed
+	 * (saas__st_authz_touch), told to the decision cache on commit. */
+	char **touched;
+	size_t ntouched;
 };
 
 struct saas_stmt {
@@ -109,6 +118,7 @@ int saas__store_open(struct saas_store **out, const char *url, const saas_ctx_op
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->freed, NULL);
+	pthread_mutex_init(&s->watch_lock, NULL);
 
 	/* Open one connection now so a bad path or server fails here. */
 	void *conn;
@@ -116,6 +126,7 @@ int saas__store_open(struct saas_store **out, const char *url, const saas_ctx_op
 	if (rc) {
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->freed);
+		pthread_mutex_destroy(&s->watch_lock);
 		free(s->idle);
 		s->idle = NULL;
 		saas__store_free(s);
@@ -137,6 +148,9 @@ void saas__store_free(struct saas_store *s)
 		free(s->idle);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->freed);
+		if (s->watch)
+			s->drv->watch_close(s->watch);
+		pthread_mutex_destroy(&s->watch_lock);
 	}
 	free(s->url);
 	free(s->target);
@@ -221,6 +235,9 @@ static void pool_release(struct saas_store *s, void *conn, bool broken)
 static void tx_free(saas_tx *tx, bool broken)
 {
 	pool_release(tx->store, tx->conn, broken);
+	for (size_t i = 0; i < tx->ntouched; i++)
+		free(tx->touched[i]);
+	free(tx->touched);
 	free(tx->tenant_id);
 	free(tx);
 }
@@ -279,10 +296,59 @@ int saas__tx_commit(saas_tx *tx)
 {
 	int rc = tx->store->drv->commit(tx->conn);
 
-	if (rc)
+	if (rc) {
 		rollback_free(tx, true);
-	else
-		tx_free(tx, false);
+		return rc;
+	}
+	for (size_t i = 0; i < tx->ntouched; i++)
+		saas__authz_changed(tx->ctx, tx->touched[i]);
+	tx_free(tx, false);
+	return rc;
+}
+
+int saas__tx_note_touched(bool *first, saas_tx *tx, const char *tenant_id)
+{
+	char **v;
+
+	*first = false;
+	for (size_t i = 0; i < tx->ntouched; i++)
+		if (strcmp(tx->touched[i], tenant_id) == 0)
+			return SAAS_OK;
+	v = realloc(tx->touched, (tx->ntouched + 1) * sizeof *v);
+	if (!v)
+		return saas__enomem();
+	tx->touched = v;
+	if (!(v[tx->ntouched] = saas__strdup(tenant_id)))
+		return saas__enomem();
+	tx->ntouched++;
+	*first = true;
+	return SAAS_OK;
+}
+
+int saas__store_watch(struct saas_store *s, void (*fn)(const char *tenant_id, void *payload),
+                      void *payload)
+{
+	int rc = SAAS_OK;
+
+	if (s->cfg.memory || !s->drv->watch_open)
+		return SAAS_OK;
+	pthread_mutex_lock(&s->watch_lock);
+	if (!s->watch) {
+		/* Start watching; what happened before is not known, so a cache
+		 * that existed before (a watch that broke) starts over. */
+		rc = s->drv->watch_open(&s->watch, &s->cfg);
+		if (!rc && s->watching)
+			fn(NULL, payload);
+		s->watching = true;
+	} else {
+		rc = s->drv->watch_poll(s->watch, fn, payload);
+		if (rc) {
+			/* Broken: reopened at the next call, which drops everything. */
+			s->drv->watch_close(s->watch);
+			s->watch = NULL;
+		}
+	}
+	pthread_mutex_unlock(&s->watch_lock);
 	return rc;
 }
 

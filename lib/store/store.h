@@ -147,6 +147,9 @@ int saas__q_exec(saas_tx *tx, saas_query *q, int64_t *changed, const char *fmt, 
  * statement or its COMMIT, saving a round trip; its error is then theirs
  * (the transaction fails either way). Others run it at once. */
 int saas__q_exec_deferred(saas_tx *tx, saas_query *q, const char *fmt, ...);
+/* Remember that the transaction changed `tenant_id`'s authorization data
+ * (saas__st_authz_touch); *first tells whether it is the first time. */
+int saas__tx_note_touched(bool *first, saas_tx *tx, const char *tenant_id);
 /* A row of the current statement as a JSON object (column name → value). */
 json_t *saas__q_row_json(saas_stmt *st);
 
@@ -305,6 +308,61 @@ int saas__st_trole_update(saas_tx *tx, const struct saas__trole *r); /* updated_
 int saas__st_trole_delete(saas_tx *tx, const char *name);
 /* Members with role `from` get `to` instead; *out_moved: how many had `from`. */
 int saas__st_member_roles_move(int64_t *out_moved, saas_tx *tx, const char *from, const char *to);
+
+/* ---- authorization (lib/store/ops_authz.c) -------------------------------------- */
+
+/* A tenant status's stored name as saas_tenant_status, or -1. */
+int saas__tenant_status_value(const char *s);
+
+/* Note that what authorization reads of `tenant_id` (its status, memberships,
+ * roles, custom roles, support grants) changes in this transaction: when it
+ * commits, this process's decision cache drops the tenant at once, and other
+ * processes learn of it (SQLite: a row of authz_changes; PostgreSQL: NOTIFY
+ * libsaas_authz, sent with the commit). Every store operation that changes
+ * one of those calls it; nothing else needs to. */
+int saas__st_authz_touch(saas_tx *tx, const char *tenant_id);
+
+/* What one decision needs, in one statement (one round trip): rows of kind
+ * 't' (the tenant: a = status name; none if it does not exist), 'm' (a
+ * member role: a = role; only for `user_id`), 'r' (a custom role: a = name,
+ * b = permissions, c = inherits; with `user_id`, `staff` or `with_roles`),
+ * 'g' (a support grant not revoked: a = id, b = role, c = staff or NULL, n =
+ * expires_at; only for `staff`, at most one for them and one for every
+ * staff). Strings valid during the call of `fn`, which returns 0 or a
+ * negative code. */
+struct saas__authz_row {
+	char kind;
+	const char *a, *b, *c;
+	int64_t n;
+};
+int saas__st_authz_load(saas_tx *tx, const char *user_id, const char *staff, bool with_roles,
+                        int (*fn)(const struct saas__authz_row *r, void *payload), void *payload);
+
+/* Support grants of the transaction's tenant (lib/authz/support.c). */
+struct saas__sgrant {
+	const char *id;
+	const char *staff;      /* NULL: every support actor */
+	const char *role;
+	const char *granted_by;
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t revoked_at;     /* 0 if not */
+};
+int saas__st_sgrant_insert(saas_tx *tx, const struct saas__sgrant *g);
+/* Revoke the grant `id` (*changed: 0 if there is none not yet revoked). */
+int saas__st_sgrant_revoke(int64_t *changed, saas_tx *tx, const char *id, int64_t now);
+/* Revoke every grant to the same staff (NULL: to every staff) not yet revoked. */
+int saas__st_sgrant_revoke_staff(saas_tx *tx, const char *staff, int64_t now);
+/* Each grant, newest first; `fn` returns 0 to go on, 1 to stop or a negative code. */
+int saas__st_sgrant_list(saas_tx *tx, int (*fn)(const struct saas__sgrant *g, void *payload),
+                         void *payload);
+
+/* Changes to authorization data committed by other processes since the last
+ * call: `fn(tenant_id)` for each tenant, `fn(NULL)` when the store cannot
+ * tell which (everything is to be dropped). The first call only starts
+ * watching. A no-op on memory:. Thread-safe. */
+int saas__store_watch(struct saas_store *s, void (*fn)(const char *tenant_id, void *payload),
+                      void *payload);
 
 /* Signed checkpoints (lib/store/ops_audit_checkpoint.c; strings borrowed). */
 struct saas__audit_ckpt {

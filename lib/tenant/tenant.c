@@ -73,6 +73,48 @@ int saas__tenant_tx(saas_tx **out, saas_ctx *ctx, const saas_scope *scope,
 
 /* ---- create and read ---------------------------------------------------------------- */
 
+int saas__tenant_new_row(struct saas_tenant **out, saas_ctx *ctx, const char *slug,
+                         const char *name)
+{
+	struct saas_tenant *t;
+	int rc;
+
+	*out = NULL;
+	if ((rc = saas__check_slug(slug)) || (rc = saas__check_text("name", name, 200, false)))
+		return rc;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return saas__enomem();
+	t->slug = saas__strdup(slug);
+	t->name = saas__strdup(name);
+	rc = (t->slug && t->name) ? saas_id_new(&t->id, ctx, "ten") : saas__enomem();
+	if (rc) {
+		saas__tenant_row_free(t);
+		return rc;
+	}
+	t->status = SAAS_TENANT_ACTIVE;
+	t->status_before_delete = -1;
+	t->created_at = t->updated_at = saas__now(ctx);
+	*out = t;
+	return SAAS_OK;
+}
+
+int saas__tenant_insert_tx(saas_tx *tx, const saas_scope *scope, const struct saas_tenant *t)
+{
+	const char *cur = saas__tx_tenant(tx);
+	int rc = cur && strcmp(cur, t->id) == 0 ? SAAS_OK : saas__tx_set_tenant(tx, t->id);
+
+	if (!rc)
+		rc = saas__st_tenant_insert(tx, t);
+	if (!rc)
+		rc = saas__audit_append(tx, scope, "tenant.created", "tenant", t->id,
+		                        json_pack("{s:s,s:s}", "slug", t->slug, "name", t->name));
+	if (!rc)
+		rc = saas__audit_append_system(tx, scope, "tenant.created", "tenant", t->id,
+		                               json_pack("{s:s}", "slug", t->slug));
+	return rc;
+}
+
 int saas_tenant_create(saas_tenant **out, saas_ctx *ctx, const saas_scope *scope,
                        const char *slug, const char *name)
 {
@@ -85,33 +127,11 @@ int saas_tenant_create(saas_tenant **out, saas_ctx *ctx, const saas_scope *scope
 		*out = NULL;
 	if (!ctx)
 		return saas__err(SAAS_EINVAL, "ctx", "ctx is NULL");
-	if ((rc = saas__scope_global(scope)) || (rc = saas__check_slug(slug)) ||
-	    (rc = saas__check_text("name", name, 200, false)))
+	if ((rc = saas__scope_global(scope)) || (rc = saas__tenant_new_row(&t, ctx, slug, name)))
 		goto done;
-	t = calloc(1, sizeof *t);
-	if (!t) {
-		rc = saas__enomem();
-		goto done;
-	}
-	t->slug = saas__strdup(slug);
-	t->name = saas__strdup(name);
-	rc = (t->slug && t->name) ? saas_id_new(&t->id, ctx, "ten") : saas__enomem();
-	if (rc)
-		goto done;
-	t->status = SAAS_TENANT_ACTIVE;
-	t->status_before_delete = -1;
-	t->created_at = t->updated_at = saas__now(ctx);
-
 	rc = saas__tx_begin(&tx, ctx, t->id, true);
 	if (!rc)
-		rc = saas__st_tenant_insert(tx, t);
-	if (!rc)
-		rc = saas__audit_append(tx, scope, "tenant.created", "tenant", t->id,
-		                        json_pack("{s:s,s:s}", "slug", t->slug, "name", t->name));
-	if (!rc)
-		rc = saas__audit_append_system(tx, scope, "tenant.created", "tenant", t->id,
-		                               json_pack("{s:s}", "slug", t->slug));
-	rc = saas__tx_finish(tx, rc);
+		rc = saas__tx_finish(tx, saas__tenant_insert_tx(tx, scope, t));
 	if (!rc) {
 		saas__log(ctx, SAAS_LOG_INFO, "tenant created",
 		          json_pack("{s:s,s:s}", "tenant_id", t->id, "slug", t->slug));

@@ -28,4 +28,21 @@ int saas__tenant_guard(saas_tx *tx, enum saas__access access);
 int saas__tenant_tx(saas_tx **out, saas_ctx *ctx, const saas_scope *scope,
                     enum saas__access access);
 
+/*
+ * A new tenant row (active, with a new id and the context's time) for `slug`
+ * and `name`, checked as saas_tenant_create() checks them (SAAS_EINVAL,
+ * field "slug" or "name"). Free with saas__tenant_row_free.
+ */
+int saas__tenant_new_row(struct saas_tenant **out, saas_ctx *ctx, const char *slug,
+                         const char *name);
+
+/*
+ * Insert the tenant `t` (from saas__tenant_new_row) in `tx`, which it
+ * switches to the new tenant, and append "tenant.created" to the tenant's
+ * stream and to the deployment's: saas_tenant_create's writes, for callers
+ * that create tenants inside a larger transaction. SAAS_EEXISTS (field
+ * "slug") when the slug is taken.
+ */
+int saas__tenant_insert_tx(saas_tx *tx, const saas_scope *scope, const struct saas_tenant *t);
+
 #endif

@@ -806,6 +806,73 @@ expect_usage "role list --tenant without its value" --db "$RDB" role list --tena
 expect_usage "--permissions given twice" --db "$RDB" role create --tenant studio --name x --permissions a:b --permissions c:d
 expect_usage "role delete with a stray argument" --db "$RDB" role delete stray --tenant studio --name x
 
+# ---- policy import and export (rbac) ----------------------------------------------
+
+PDB="sqlite:$tmp/policy.db"
+run --db "$PDB" tenant create --slug acme --name Acme
+run --db "$PDB" user create --email ann@acme.example
+run --db "$PDB" member add --tenant acme --user ann@acme.example --role owner
+check "a tenant with an owner for the policy" eval 'rc_is 0 && out_matches "^mem_${ID_RE}$"'
+expect_refused "member add with a role that does not exist" SAAS_ENOTFOUND --db "$PDB" member add --tenant acme --user ann@acme.example --role billing
+check "... names the role" err_has "role 'billing' is neither a role of the deployment nor a custom role of the tenant"
+expect_refused "invite create with a role that does not exist" SAAS_ENOTFOUND --db "$PDB" invite create --tenant acme --email x@acme.example --role billing
+
+run rbac --help
+check "rbac --help lists import and export" eval 'rc_is 0 && out_has "rbac import FILE [--tenant T]" && out_has "rbac export [--tenant T]"'
+expect_usage "rbac import without FILE" --db "$PDB" rbac import
+expect_usage "rbac export with a stray argument" --db "$PDB" rbac export stray
+
+cat >"$tmp/policy.json" <<'JSON'
+{"tenants": [{"slug": "acme", "name": "Acme"}, {"slug": "globex", "name": "Globex"}],
+ "users": [{"email": "ann@acme.example"}, {"email": "Bob@Acme.example"},
+           {"email": "cy@globex.example"}],
+ "roles": [{"tenant": "acme", "name": "editor", "permissions": ["project:write", "project:read"],
+            "inherits": ["viewer"]},
+           {"tenant": "globex", "name": "ops", "permissions": ["deploy:*"]}],
+ "memberships": [{"tenant": "acme", "user": "ann@acme.example", "roles": ["owner"]},
+                 {"tenant": "acme", "user": "bob@acme.example", "roles": ["editor"]},
+                 {"tenant": "globex", "user": "cy@globex.example", "roles": ["owner", "ops"]}]}
+JSON
+run --db "$PDB" rbac import "$tmp/policy.json"
+check "rbac import prints a line per kind" eval 'rc_is 0 && err_empty && out_lines 4 && out_has "tenants: 1 created, 0 updated, 1 unchanged" && out_has "users: 2 created, 0 updated, 1 unchanged" && out_has "roles: 2 created, 0 updated, 0 unchanged" && out_has "memberships: 2 created, 0 updated, 1 unchanged"'
+run --db "$PDB" member list --tenant globex
+check "... the new tenant has its member, with the custom role" eval 'rc_is 0 && out_has "cy@globex.example  ops,owner"'
+run --db "$PDB" audit list --tenant acme --action rbac.
+check "... recorded as rbac.imported in the tenant's stream, by the actor" eval 'rc_is 0 && out_lines 1 && out_matches "system:saasctl  rbac\.imported  tenant:"'
+run_in "$(cat "$tmp/policy.json")" --db "$PDB" --json rbac import -
+check "rbac import - (stdin) again: nothing changes (--json report)" eval 'rc_is 0 && json_true "d[\"memberships\"] == {\"created\": 0, \"updated\": 0, \"unchanged\": 3} and d[\"roles\"][\"unchanged\"] == 2"'
+run --db "$PDB" audit list --tenant acme --action rbac.
+check "... and records nothing" eval 'rc_is 0 && out_lines 1'
+
+run --db "$PDB" rbac export
+check "rbac export prints the document, indented" eval 'rc_is 0 && err_empty && json_ok && [[ $(printf "%s" "$OUT" | grep -c "") -gt 10 ]]'
+check "... sorted, with every kind" json_true "[t['slug'] for t in d['tenants']] == ['acme', 'globex'] and [u['email'] for u in d['users']] == ['ann@acme.example', 'bob@acme.example', 'cy@globex.example'] and d['roles'][0] == {'tenant': 'acme', 'name': 'editor', 'permissions': ['project:read', 'project:write'], 'inherits': ['viewer']} and len(d['memberships']) == 3"
+printf '%s\n' "$OUT" >"$tmp/export1.json"
+run --db "$PDB" --json rbac export --tenant globex
+check "rbac export --tenant --json: one line, that tenant only" eval 'rc_is 0 && out_lines 1 && json_true "d == {\"tenants\": [{\"slug\": \"globex\", \"name\": \"Globex\"}], \"users\": [{\"email\": \"cy@globex.example\"}], \"roles\": [{\"tenant\": \"globex\", \"name\": \"ops\", \"permissions\": [\"deploy:*\"], \"inherits\": []}], \"memberships\": [{\"tenant\": \"globex\", \"user\": \"cy@globex.example\", \"roles\": [\"ops\", \"owner\"]}]}"'
+expect_refused "rbac export --tenant of an unknown tenant" SAAS_ENOTFOUND --db "$PDB" rbac export --tenant nosuch
+
+run --db "sqlite:$tmp/policy2.db" rbac import "$tmp/export1.json"
+check "the export imports into an empty database" eval 'rc_is 0 && out_has "tenants: 2 created" && out_has "memberships: 3 created"'
+run --db "sqlite:$tmp/policy2.db" rbac export
+printf '%s\n' "$OUT" >"$tmp/export2.json"
+check "... whose export is the same" cmp -s "$tmp/export1.json" "$tmp/export2.json"
+
+cat >"$tmp/bad.json" <<'JSON'
+{"users": [{"email": "dee@acme.example"}],
+ "memberships": [{"tenant": "acme", "user": "dee@acme.example", "roles": ["viewer"]},
+                 {"tenant": "acme", "user": "bob@acme.example", "roles": ["editor", "ghost"]}]}
+JSON
+expect_refused "rbac import of a bad document" SAAS_EINVAL --db "$PDB" rbac import "$tmp/bad.json"
+check "... names the entry by its position" err_has "policy: memberships[1].roles[1]: role 'ghost' is neither"
+expect_refused "... and created nobody" SAAS_ENOTFOUND --db "$PDB" user get dee@acme.example
+expect_refused "rbac import of another tenant's policy with --tenant" SAAS_EINVAL --db "$PDB" rbac import --tenant acme "$tmp/policy.json"
+check "... says why" err_has "tenant 'globex' is not the scope's tenant ('acme')"
+run --db "$PDB" rbac import "$tmp/nosuch.json"
+check "rbac import of a missing file" eval 'rc_is 1 && out_empty && err_has "nosuch.json: No such file or directory"'
+run_in '{"roles": [' --db "$PDB" rbac import -
+check "rbac import of text that is not JSON" eval 'rc_is 1 && out_empty && err_has "policy: not valid JSON" && err_has "(SAAS_EINVAL)"'
+
 # ---- the storage URL --------------------------------------------------------------
 
 run --db "sqlite:$tmp/other.db" tenant list
@@ -837,6 +904,183 @@ run --db memory: tenant create --slug m --name M
 check "--db memory:" eval 'rc_is 0 && out_matches "^ten_${ID_RE}$"'
 expect_refused "an unknown URL scheme" SAAS_EINVAL --db "bogus:x" tenant list
 expect_refused "an unopenable database" SAAS_ESTORE --db "sqlite:$tmp/no/such/dir/x.db" tenant list
+
+# ---- authorization: check, check --batch, rbac test ---------------------------------
+
+# A database of its own: an owner and a viewer in one tenant, a second tenant suspended.
+CDB="sqlite:$tmp/check.db"
+run --db "$CDB" tenant create --slug shop --name Shop
+SHOP=$OUT
+run --db "$CDB" tenant create --slug frozen --name Frozen
+run --db "$CDB" user create --email olga@example.com
+run --db "$CDB" user create --email vic@example.com
+VIC=$OUT
+run --db "$CDB" user create --email nemo@example.com
+run --db "$CDB" member add --tenant shop --user olga@example.com --role owner
+run --db "$CDB" member add --tenant shop --user vic@example.com --role viewer
+run --db "$CDB" member add --tenant frozen --user olga@example.com --role owner
+run --db "$CDB" tenant suspend frozen --reason unpaid
+check "a database for check" eval 'rc_is 0 && err_empty'
+
+run --help
+check "--help lists check and rbac test" eval 'out_has "saasctl check [--tenant T]" && out_has "rbac test FILE"'
+run check --help
+check "check --help names every option" eval 'rc_is 0 && out_has "--user U" && out_has "--staff S" && out_has "--system" && out_has "--permission P" && out_has "--explain" && out_has "--batch FILE"'
+
+run --db "$CDB" check --tenant shop --user vic@example.com --permission tenant:read
+check "check: allowed exits 0 and prints 'allowed'" eval 'rc_is 0 && out_is allowed && err_empty'
+run --db "$CDB" check --tenant "$SHOP" --user "$VIC" --permission tenant:update
+check "check: denied exits 1 and prints the reason" eval 'rc_is 1 && out_is "denied (no_role_grants)" && err_empty'
+run --db "$CDB" check --tenant shop --user olga@example.com --permission 'project:*'
+check "check: a wildcard request granted through owner's *" eval 'rc_is 0 && out_is allowed'
+run --db "$CDB" check --tenant shop --user nemo@example.com --permission tenant:read
+check "check: a user who is not a member" eval 'rc_is 1 && out_is "denied (not_member)"'
+run --db "$CDB" check --tenant shop --staff sam --permission tenant:read
+check "check --staff: support staff without a grant" eval 'rc_is 1 && out_is "denied (support_grant_missing)"'
+run --db "$CDB" check --tenant shop --system --permission tenant:delete
+check "check --system: the system actor" eval 'rc_is 0 && out_is allowed'
+run --db "$CDB" check --tenant frozen --system --permission tenant:update
+check "check: a suspended tenant denies writes, even to the system" eval 'rc_is 1 && out_is "denied (tenant_suspended)"'
+run --db "$CDB" check --tenant frozen --user olga@example.com --permission tenant:update --explain
+check "check --explain: the explanation names the reason" eval 'rc_is 1 && out_lines 1 && out_matches "^denied: user usr_${ID_RE} may not do tenant:update in tenant ten_${ID_RE}: .*suspended"'
+run --db "$CDB" check --tenant shop --user vic@example.com --permission tenant:update --explain
+check "check --explain: the member's roles when none grants" eval 'rc_is 1 && out_matches "^denied: " && out_has "viewer" && out_has "tenant:update"'
+run --db "$CDB" check --tenant shop --user vic@example.com --permission member:read --explain
+check "check --explain of an allowed request: the role and the pattern" eval 'rc_is 0 && out_matches "^allowed: " && out_has "viewer" && out_has "member:read"'
+run --db "$CDB" --json check --tenant shop --user vic@example.com --permission tenant:update
+check "check --json: the decision" eval 'rc_is 1 && json_true "d[\"allowed\"] is False and d[\"reason\"] == \"no_role_grants\" and d[\"roles\"] == [\"viewer\"] and d[\"tenant_id\"] == \"$SHOP\" and d[\"explanation\"].startswith(\"denied\")"'
+expect_refused "check: an unknown tenant slug" SAAS_ENOTFOUND --db "$CDB" check --tenant nosuch --user vic@example.com --permission tenant:read
+expect_refused "check: an unknown email" SAAS_ENOTFOUND --db "$CDB" check --tenant shop --user nobody@example.com --permission tenant:read
+expect_refused "check: a malformed permission" SAAS_EINVAL --db "$CDB" check --tenant shop --user vic@example.com --permission Tenant:Read
+check "... named" err_has "Tenant:Read"
+expect_usage "check without an actor" --db "$CDB" check --tenant shop --permission tenant:read
+expect_usage "check with two actors" --db "$CDB" check --tenant shop --user vic@example.com --system --permission tenant:read
+expect_usage "check without --permission" --db "$CDB" check --tenant shop --system
+expect_usage "check without --tenant" --db "$CDB" check --system --permission tenant:read
+expect_usage "check --batch with --tenant" --db "$CDB" check --batch x --tenant shop
+expect_usage "check --batch without its value" --db "$CDB" check --batch
+expect_usage "check with a stray argument" --db "$CDB" check stray --tenant shop --system --permission a:b
+
+# check --batch: one JSON line out per request line, in order; bad lines are error objects.
+cat >"$tmp/batch.jsonl" <<'JSONL'
+# policy probes
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read"}
+
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:update"}
+{"tenant":"shop","staff":"sam","permission":"tenant:read"}
+{"tenant":"frozen","system":true,"permission":"tenant:update"}
+{"tenant":"shop","user":"olga@example.com","permission":"*"}
+JSONL
+run --db "$CDB" check --batch "$tmp/batch.jsonl"
+check "check --batch: a decision per request line, in order, exit 0" eval 'rc_is 0 && err_empty && out_lines 5'
+check "... numbered by the file's lines (comments and blank lines skipped)" eval '[[ $(printf "%s\n" "$OUT" | python3 -c "import json,sys; print([(d[\"line\"], d[\"reason\"]) for d in map(json.loads, sys.stdin)])") == "[(2, '"'"'role'"'"'), (4, '"'"'no_role_grants'"'"'), (5, '"'"'support_grant_missing'"'"'), (6, '"'"'tenant_suspended'"'"'), (7, '"'"'role'"'"')]" ]]'
+cat >"$tmp/batch-bad.jsonl" <<'JSONL'
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read"}
+{"tenant":"shop","user":"vic@example.com"
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:update"}
+{"tenant":"shop","usr":"vic@example.com","permission":"tenant:read"}
+{"tenant":"nosuch","user":"vic@example.com","permission":"tenant:read"}
+{"tenant":"shop","user":"vic@example.com","permission":"Bad"}
+["not","an","object"]
+{"tenant":"shop","user":"vic@example.com","staff":"sam","permission":"tenant:read"}
+{"tenant":"shop","system":false,"permission":"tenant:read"}
+{"tenant":"shop","system":true,"permission":"tenant:read"}
+JSONL
+run --db "$CDB" check --batch "$tmp/batch-bad.jsonl"
+check "check --batch with bad lines: every line answered in order, exit 2" eval 'rc_is 2 && out_lines 10 && [[ $(printf "%s\n" "$OUT" | python3 -c "import json,sys; print([d[\"line\"] for d in map(json.loads, sys.stdin)])") == "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]" ]]'
+check "... a bad line is {\"line\",\"error\"} saying what is wrong" eval '[[ $(printf "%s\n" "$OUT" | python3 -c "import json,sys; print([(\"error\" in d, d.get(\"reason\")) for d in map(json.loads, sys.stdin)])") == "[(False, '"'"'role'"'"'), (True, None), (False, '"'"'no_role_grants'"'"'), (True, None), (True, None), (True, None), (True, None), (True, None), (True, None), (False, '"'"'system'"'"')]" ]] && out_has "not JSON" && out_has "unknown key \\\"usr\\\"" && out_has "no tenant with slug" && out_has "SAAS_ENOTFOUND" && out_has "not a JSON object" && out_has "give one actor"'
+run_in '{"tenant":"shop","user":"vic@example.com","permission":"member:read"}' --db "$CDB" check --batch -
+check "check --batch - reads stdin" eval 'rc_is 0 && out_lines 1 && json_true "d[\"line\"] == 1 and d[\"allowed\"] is True and d[\"role\"] == \"viewer\""'
+run --db "$CDB" check --batch "$tmp/no-such.jsonl"
+check "check --batch of a missing file" eval 'rc_is 1 && out_empty && err_has "cannot read" && err_has "no-such.jsonl"'
+
+# rbac test: policy tests with expectations.
+cat >"$tmp/pass.jsonl" <<'JSONL'
+# what a viewer may do
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":true}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:update","expect":false}
+{"tenant":"shop","user":"nemo@example.com","permission":"tenant:read","expect":false,"reason":"not_member"}
+{"tenant":"frozen","user":"olga@example.com","permission":"tenant:read","expect":true,"reason":"role"}
+{"tenant":"shop","staff":"sam","permission":"tenant:read","expect":false}
+JSONL
+run --db "$CDB" rbac test "$tmp/pass.jsonl"
+check "rbac test: every expectation met, exit 0" eval 'rc_is 0 && err_empty && out_is "5 passed, 0 failed"'
+cat >"$tmp/fail.jsonl" <<'JSONL'
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":true}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:update","expect":true}
+{"tenant":"shop","user":"olga@example.com","permission":"tenant:delete","expect":false}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:update","expect":false,"reason":"not_member"}
+JSONL
+run --db "$CDB" rbac test "$tmp/fail.jsonl"
+check "rbac test: mismatches exit 1" eval 'rc_is 1 && err_empty && out_lines 4'
+check "... each as FILE:LINE: expected, got: tenant/user/permission" eval 'out_has "$tmp/fail.jsonl:2: expected allowed, got denied (no_role_grants): shop/vic@example.com/tenant:update" && out_has "$tmp/fail.jsonl:3: expected denied, got allowed (role): shop/olga@example.com/tenant:delete" && out_has "$tmp/fail.jsonl:4: expected denied (not_member), got denied (no_role_grants): shop/vic@example.com/tenant:update"'
+check "... and the summary" eval '[[ $(printf "%s\n" "$OUT" | tail -n 1) == "1 passed, 3 failed" ]]'
+run --db "$CDB" rbac test --explain "$tmp/fail.jsonl"
+check "rbac test --explain: the explanation under each mismatch" eval 'rc_is 1 && out_lines 7 && out_matches "fail.jsonl:2: [^
+]*
+    denied: user usr_${ID_RE} may not do tenant:update"'
+run --db "$CDB" --json rbac test "$tmp/fail.jsonl"
+check "rbac test --json: counts and the mismatches with their decisions" eval 'rc_is 1 && json_true "d[\"passed\"] == 1 and d[\"failed\"] == 3 and [m[\"line\"] for m in d[\"mismatches\"]] == [2, 3, 4] and d[\"mismatches\"][0][\"decision\"][\"reason\"] == \"no_role_grants\" and d[\"mismatches\"][2][\"reason\"] == \"not_member\" and d[\"errors\"] == []"'
+cat >"$tmp/malformed.jsonl" <<'JSONL'
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":true}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read"}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:update","expect":true}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":"yes"}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":true,"reason":"no_such"}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":true,"reason":"not_member"}
+{"tenant":"shop","user":"vic@example.com","permission":"tenant:read","expect":true
+JSONL
+run --db "$CDB" rbac test "$tmp/malformed.jsonl"
+check "rbac test: a malformed line exits 2, the other lines still tested" eval 'rc_is 2 && out_has "malformed.jsonl:3: expected allowed, got denied (no_role_grants)" && [[ $(printf "%s\n" "$OUT" | tail -n 1) == "1 passed, 1 failed, 5 bad lines" ]]'
+check "... each bad line named on stderr" eval 'err_has "malformed.jsonl:2: missing \"expect\"" && err_has "malformed.jsonl:4: \"expect\" must be true or false" && err_has "malformed.jsonl:5: \"reason\": unknown reason '"'"'no_such'"'"'" && err_has "malformed.jsonl:6: \"reason\" '"'"'not_member'"'"' denies, but \"expect\" is true" && err_has "malformed.jsonl:7: not JSON"'
+STEP="saasctl rbac test - < pass.jsonl"
+OUT=$("$SAASCTL" --db "$CDB" rbac test - <"$tmp/pass.jsonl" 2>"$tmp/err"); RC=$?; ERR=$(cat "$tmp/err")
+check "rbac test - reads stdin" eval 'rc_is 0 && out_is "5 passed, 0 failed"'
+STEP="saasctl rbac test - < fail.jsonl"
+OUT=$("$SAASCTL" --db "$CDB" rbac test - <"$tmp/fail.jsonl" 2>"$tmp/err"); RC=$?; ERR=$(cat "$tmp/err")
+check "... whose mismatches name <stdin>" eval 'rc_is 1 && out_has "<stdin>:2: expected allowed"'
+run --db "$CDB" rbac test "$tmp/no-such.jsonl"
+check "rbac test of a missing file" eval 'rc_is 1 && out_empty && err_has "cannot read"'
+mkdir -p "$tmp/a-dir"
+run --db "$CDB" rbac test "$tmp/a-dir"
+check "rbac test of a file that cannot be read (a directory)" eval 'rc_is 1 && out_empty && err_has "a-dir: read error after line 0"'
+run --db "$CDB" check --batch "$tmp/a-dir"
+check "check --batch of a file that cannot be read" eval 'rc_is 1 && out_empty && err_has "read error"'
+expect_usage "rbac test without FILE" --db "$CDB" rbac test
+expect_usage "rbac test with two files" --db "$CDB" rbac test a b
+run --db "$CDB" support grant --tenant shop --staff sam --role viewer
+check "a support grant for sam" eval 'rc_is 0'
+run --db "$CDB" check --tenant shop --staff sam --permission member:read
+check "check --staff: allowed through the support grant" eval 'rc_is 0 && out_is allowed'
+run --db "$CDB" --json check --tenant shop --staff sam --permission member:remove
+check "check --staff: what the grant's role lacks" eval 'rc_is 1 && json_true "d[\"reason\"] == \"support_grant_lacks\" and d[\"role\"] == \"viewer\" and d[\"grant_id\"].startswith(\"sgr_\") and d[\"actor_type\"] == \"support\""'
+
+# ---- support grants (docs/authz.md) ----
+run --db "$CDB" check --tenant shop --user vic@example.com --permission member:remove
+run --db "$CDB" --json audit list --tenant shop --action authz.denied
+check "check records no denial in the audit log (a question, not an attempt)" eval 'rc_is 0 && json_true "len(d[\"items\"]) == 0"'
+run --db "$CDB" --json support grant --tenant shop --role admin --hours 2
+check "support grant to every staff, --json gives its id" eval 'rc_is 0 && json_true "d[\"id\"].startswith(\"sgr_\")"'
+ALLSTAFF=$(json_eval 'd["id"]')
+run --db "$CDB" support list --tenant shop
+check "support list: newest first, * for every staff, active" eval 'rc_is 0 && out_lines 2 && out_matches "^$ALLSTAFF  \*  admin  2[0-9-]+T[0-9:.]+Z  active"'
+run --db "$CDB" check --tenant shop --staff kim --permission member:remove
+check "check --staff: another staff member through the grant to all" eval 'rc_is 0 && out_is allowed'
+run --db "$CDB" support revoke --tenant shop --id "$ALLSTAFF"
+check "support revoke" eval 'rc_is 0 && out_empty'
+run --db "$CDB" check --tenant shop --staff kim --permission member:remove
+check "... takes effect at once" eval 'rc_is 1 && out_is "denied (support_grant_missing)"'
+run --db "$CDB" support list --tenant shop
+check "... and shows as revoked" eval 'out_matches "^$ALLSTAFF  \*  admin  [^ ]+  revoked"'
+run --db "$CDB" support revoke --tenant shop --id "$ALLSTAFF"
+check "revoking twice is refused" eval 'rc_is 1 && err_has "SAAS_ENOTFOUND"'
+run --db "$CDB" support grant --tenant shop --role nobody
+check "support grant of an unknown role" eval 'rc_is 1 && err_has "role '"'"'nobody'"'"'" && err_has "SAAS_ENOTFOUND"'
+run --db "$CDB" support grant --tenant shop --role viewer --hours 721
+check "support grant longer than 30 days" eval 'rc_is 1 && err_has "expires_at"'
+run --db "$CDB" --json audit list --tenant shop --action support.
+check "support grants and revocations are audited" eval 'rc_is 0 && json_true "[e[\"action\"] for e in d[\"items\"]] == [\"support.granted\", \"support.granted\", \"support.revoked\"]"'
+expect_usage "support grant without --role" --db "$CDB" support grant --tenant shop
 
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [[ $fail -eq 0 ]]

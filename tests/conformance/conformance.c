@@ -280,6 +280,7 @@ START_TEST(purge_and_export_cover_every_table)
 	saas_invitation_free(inv);
 	saas_free_secret(token);
 	th_custom_role(ctx, t);
+	th_support_grant(ctx, t);
 	th_audit_anchor_and_checkpoint(ctx, t);
 
 	json_t *doc = export_doc(t);

@@ -4,8 +4,8 @@
  *   saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]
  *
  * This file holds the command tables, the help, the argument parser and
- * main(); the commands live in cmd_tenant.c, cmd_identity.c, cmd_audit.c and
- * cmd_rbac.c.
+ * main(); the commands live in cmd_tenant.c, cmd_identity.c, cmd_audit.c,
+ * cmd_rbac.c and cmd_policy.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +235,77 @@ static const struct sc_verb role_verbs[] = {
 	  {0}}},
 };
 
+static const struct sc_verb check_verbs[] = {
+	{NULL, NULL, 0,
+	 "Ask saas_authorize whether an actor may do permission P in tenant T: print 'allowed' "
+	 "or 'denied (REASON)' (--explain: why; --json: the decision) and exit 0 allowed, 1 "
+	 "denied. With --batch, decide each JSON line {\"tenant\",\"user\"|\"staff\"|\"system\","
+	 "\"permission\"} of FILE ('-': stdin) and print one JSON line per line, in order: the "
+	 "decision, or {\"line\":N,\"error\":...}; exit 2 if a line had an error.",
+	 sc_cmd_check,
+	 {{"tenant", "T", 0, "the tenant: id or slug", NULL},
+	  {"user", "U", 0, "the actor is user U: id or email", NULL},
+	  {"staff", "S", 0, "the actor is support staff S (allowed by the tenant's support grant)",
+	   NULL},
+	  {"system", NULL, SC_FLAG, "the actor is the system (named by --actor)", NULL},
+	  {"permission", "P", 0, "resource:action; a wildcard (project:*) asks for all it names",
+	   NULL},
+	  {"explain", NULL, SC_FLAG, "print the decision's explanation instead", NULL},
+	  {"batch", "FILE", 0, "decide every request line of FILE instead", NULL},
+	  {0}}},
+};
+
+static const struct sc_verb support_verbs[] = {
+	{"grant", NULL, 0,
+	 "Let support staff act in tenant T with role R's permissions for a while; prints the "
+	 "grant's id. A new grant to the same staff replaces theirs.",
+	 sc_cmd_support_grant,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"staff", "S", 0, "the support actor's name (as they give it with --support --actor); "
+	   "default: every support actor", NULL},
+	  {"role", "R", SC_REQUIRED, "the role whose permissions they get (a catalog role or a "
+	   "custom role of the tenant)", NULL},
+	  {"hours", "N", SC_POSITIVE, "how long it lasts, 1 to 720 (default 24)", NULL},
+	  {0}}},
+	{"revoke", NULL, 0, "End a support grant at once.", sc_cmd_support_revoke,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"id", "G", SC_REQUIRED, "the grant (sgr_...)", NULL},
+	  {0}}},
+	{"list", NULL, 0,
+	 "List a tenant's support grants, newest first: id, staff (* for all), role, expiry, "
+	 "active|expired|revoked.",
+	 sc_cmd_support_list,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL}, {0}}},
+};
+
+/* The tenants' access policy as one document (docs/rbac.md, "Import and export"). */
+static const struct sc_verb rbac_verbs[] = {
+	{"import", "FILE", 1,
+	 "Import a policy document (JSON; FILE '-' reads stdin): tenants by slug, users by "
+	 "email (both created when missing), custom roles and memberships (created, or set to "
+	 "exactly what the document says); what it does not name is left alone. All or "
+	 "nothing, audited. Print how many of each kind were created, updated and unchanged.",
+	 sc_cmd_rbac_import,
+	 {{"tenant", "T", 0,
+	   "act as tenant T (id or slug): the document may name only T, and creates no tenant",
+	   NULL},
+	  {0}}},
+	{"export", NULL, 0,
+	 "Print the policy document of every tenant (but those pending deletion), or of one: "
+	 "tenants, their members' users, custom roles and memberships, sorted.",
+	 sc_cmd_rbac_export,
+	 {{"tenant", "T", 0, "only tenant T: id or slug", NULL},
+	  {0}}},
+	{"test", "FILE", 1,
+	 "Run policy tests: each JSON line of FILE ('-': stdin) is a request as for 'check "
+	 "--batch' with \"expect\": true|false (and optionally \"reason\": NAME). Print each "
+	 "mismatch as FILE:LINE: expected ..., got ...: tenant/actor/permission, then 'N passed, "
+	 "M failed'; exit 0 when all pass, 1 on a mismatch, 2 on a bad line (named on stderr).",
+	 sc_cmd_rbac_test,
+	 {{"explain", NULL, SC_FLAG, "print the decision's explanation under each mismatch", NULL},
+	  {0}}},
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct sc_noun sc_nouns[] = {
@@ -254,6 +325,13 @@ const struct sc_noun sc_nouns[] = {
 	 "roles and their permissions: the deployment's (built-in and --rbac-policy's) and each "
 	 "tenant's custom roles",
 	 role_verbs, COUNT(role_verbs), 0},
+	{"rbac",
+	 "the tenants' access policy as one JSON document: import and export; policy tests",
+	 rbac_verbs, COUNT(rbac_verbs), 0},
+	{"support", "support staff's time-limited access to a tenant (support grants)",
+	 support_verbs, COUNT(support_verbs), 0},
+	{"check", "ask whether an actor may do a permission in a tenant (saas_authorize)",
+	 check_verbs, COUNT(check_verbs), 1},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -310,13 +388,17 @@ static const char tail_help[] =
 	"  print nothing. With --json, stdout is one JSON document: the object; for lists\n"
 	"  {\"items\":[...],\"next_cursor\":...} (role list: {\"roles\":[...]}); for invite create\n"
 	"  {\"token\":...,\"invitation\":{...}}; for audit purge {\"stream\":...,\"purged\":N,\n"
-	"  ...}, or an array of them for every stream; else {\"ok\":true}.\n"
+	"  ...}, or an array of them for every stream; else {\"ok\":true}. rbac export prints\n"
+	"  the policy document (indented; on one line with --json); rbac import a line per\n"
+	"  kind (with --json its report: {\"tenants\":{\"created\":N,...},...}).\n"
 	"\n"
 	"Exit status:\n"
 	"  0  done\n"
 	"  1  refused: not found, invalid, already exists, suspended, ... (the library's\n"
 	"     message and code, e.g. SAAS_ENOTFOUND, go to stderr)\n"
-	"  2  usage error: unknown noun, verb or option, missing argument\n";
+	"  2  usage error: unknown noun, verb or option, missing argument\n"
+	"  check exits 1 when denied; check --batch 2 when a line had an error; rbac test\n"
+	"  1 on a mismatch, 2 on a bad line.\n";
 
 char *sc_synopsis(const struct sc_noun *noun, const struct sc_verb *verb)
 {

@@ -2,8 +2,9 @@
  * saasctl: the command-line tool of libsaas. Private to the tool.
  *
  * saasctl.c parses the command line, prints help and dispatches; cmd_tenant.c,
- * cmd_identity.c, cmd_audit.c and cmd_rbac.c hold the commands; util.c the helpers
- * they share (errors, argument lookup, resolving tenants and users, output).
+ * cmd_identity.c, cmd_audit.c, cmd_rbac.c and cmd_policy.c hold the commands;
+ * util.c the helpers they share (errors, argument lookup, resolving tenants and
+ * users, output).
  */
 #ifndef SAASCTL_H
 #define SAASCTL_H
@@ -120,6 +121,13 @@ int sc_cmd_role_list(struct sc *sc, const struct sc_args *a);
 int sc_cmd_role_create(struct sc *sc, const struct sc_args *a);
 int sc_cmd_role_update(struct sc *sc, const struct sc_args *a);
 int sc_cmd_role_delete(struct sc *sc, const struct sc_args *a);
+int sc_cmd_rbac_import(struct sc *sc, const struct sc_args *a); /* cmd_policy.c */
+int sc_cmd_rbac_export(struct sc *sc, const struct sc_args *a); /* cmd_policy.c */
+int sc_cmd_support_grant(struct sc *sc, const struct sc_args *a);  /* cmd_support.c */
+int sc_cmd_support_revoke(struct sc *sc, const struct sc_args *a);
+int sc_cmd_support_list(struct sc *sc, const struct sc_args *a);
+int sc_cmd_check(struct sc *sc, const struct sc_args *a);      /* cmd_check.c */
+int sc_cmd_rbac_test(struct sc *sc, const struct sc_args *a);  /* cmd_check.c */
 
 /* ---- cmd_tenant.c ------------------------------------------------------------ */
 

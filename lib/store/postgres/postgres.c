@@ -1245,6 +1245,57 @@ static void *pg_native(void *conn)
 	return c->pg;
 }
 
+/* ---- watching other connections' changes (saas__store_watch) ------------------
+ * A connection of its own LISTENs on libsaas_authz; writers NOTIFY it with
+ * the tenant's id as they commit (saas__st_authz_touch). A poll reads what
+ * the socket already holds and never waits. */
+
+static void pg_watch_close(void *watch)
+{
+	pg_close(watch);
+}
+
+static int pg_watch_open(void **out, const struct saas_store_config *cfg)
+{
+	void *conn = NULL;
+	struct pg_conn *c;
+	PGresult *res;
+	int rc = pg_open(&conn, cfg);
+
+	if (rc)
+		return rc;
+	c = conn;
+	res = PQexec(c->pg, "LISTEN libsaas_authz");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		char msg[400];
+		saas__pg_fold_message(msg, sizeof msg, PQerrorMessage(c->pg));
+		rc = saas__err(SAAS_ESTORE, NULL, "postgres: LISTEN for authorization changes: %s", msg);
+	}
+	PQclear(res);
+	if (rc) {
+		pg_close(c);
+		return rc;
+	}
+	*out = c;
+	return SAAS_OK;
+}
+
+static int pg_watch_poll(void *watch, void (*fn)(const char *tenant_id, void *payload),
+                         void *payload)
+{
+	struct pg_conn *c = watch;
+	PGnotify *n;
+
+	if (PQstatus(c->pg) != CONNECTION_OK || !PQconsumeInput(c->pg))
+		return saas__err(SAAS_ESTORE, NULL,
+		                 "postgres: the connection watching authorization changes was lost");
+	while ((n = PQnotifies(c->pg))) {
+		fn(n->extra && *n->extra ? n->extra : NULL, payload);
+		PQfreemem(n);
+	}
+	return SAAS_OK;
+}
+
 const saas_driver saas__driver_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -1268,4 +1319,7 @@ const saas_driver saas__driver_postgres = {
 	.reset = pg_reset,
 	.defer = pg_defer,
 	.native = pg_native,
+	.watch_open = pg_watch_open,
+	.watch_poll = pg_watch_poll,
+	.watch_close = pg_watch_close,
 };

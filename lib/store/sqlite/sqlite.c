@@ -14,10 +14,15 @@ struct sqlite_stmt {
 	int64_t changes;
 };
 
+/* The transaction statements, prepared once per connection. */
+enum { TX_BEGIN, TX_BEGIN_IMMEDIATE, TX_COMMIT, TX_ROLLBACK, TX_COUNT };
+static const char *const tx_sql[TX_COUNT] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+
 struct sqlite_conn {
 	sqlite3 *db;
 	struct sqlite_stmt **stmts; /* indexed by query slot; each allocated once */
 	unsigned nstmts;
+	sqlite3_stmt *tx[TX_COUNT];
 	bool broken;
 };
 
@@ -53,12 +58,29 @@ static int exec_simple(struct sqlite_conn *c, const char *sql)
 	return SAAS_OK;
 }
 
+/* Run one of the transaction statements (prepared on first use: parsing
+ * BEGIN and COMMIT again for every transaction costs as much as a small
+ * query). */
+static int exec_tx(struct sqlite_conn *c, int which)
+{
+	int rc;
+
+	if (!c->tx[which] &&
+	    (rc = sqlite3_prepare_v2(c->db, tx_sql[which], -1, &c->tx[which], NULL)) != SQLITE_OK)
+		return map_error(c->db, rc, tx_sql[which]);
+	rc = sqlite3_step(c->tx[which]);
+	sqlite3_reset(c->tx[which]);
+	return rc == SQLITE_DONE ? SAAS_OK : map_error(c->db, rc, tx_sql[which]);
+}
+
 static void sq_close(void *conn)
 {
 	struct sqlite_conn *c = conn;
 
 	if (!c)
 		return;
+	for (int i = 0; i < TX_COUNT; i++)
+		sqlite3_finalize(c->tx[i]);
 	for (unsigned i = 0; i < c->nstmts; i++) {
 		if (c->stmts[i])
 			sqlite3_finalize(c->stmts[i]->st);
@@ -111,7 +133,7 @@ static int sq_healthy(void *conn)
 
 static int sq_begin(void *conn, bool write)
 {
-	return exec_simple(conn, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	return exec_tx(conn, write ? TX_BEGIN_IMMEDIATE : TX_BEGIN);
 }
 
 static int sq_set_tenant(void *conn, const char *tenant_id)
@@ -125,11 +147,11 @@ static int sq_set_tenant(void *conn, const char *tenant_id)
 static int sq_commit(void *conn)
 {
 	struct sqlite_conn *c = conn;
-	int rc = exec_simple(c, "COMMIT");
+	int rc = exec_tx(c, TX_COMMIT);
 
 	if (rc && !sqlite3_get_autocommit(c->db)) {
 		/* COMMIT failed but the transaction is still open: undo it. */
-		exec_simple(c, "ROLLBACK");
+		exec_tx(c, TX_ROLLBACK);
 	}
 	return rc;
 }
@@ -140,7 +162,7 @@ static int sq_rollback(void *conn)
 
 	if (sqlite3_get_autocommit(c->db))
 		return SAAS_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
-	int rc = exec_simple(c, "ROLLBACK");
+	int rc = exec_tx(c, TX_ROLLBACK);
 	if (rc)
 		c->broken = true;
 	return rc;
@@ -296,6 +318,93 @@ static void *sq_native(void *conn)
 	return ((struct sqlite_conn *)conn)->db;
 }
 
+/* ---- watching other connections' changes (saas__store_watch) ------------------
+ * PRAGMA data_version on a connection of its own tells, without reading
+ * anything, whether another connection committed since the last look; only
+ * then are the new rows of authz_changes (migration 8) read. Their seq is
+ * in commit order, since SQLite has one writer at a time. */
+
+struct sq_watch {
+	struct sqlite_conn *c;
+	int64_t version; /* data_version at the last poll */
+	int64_t seq;     /* the last authz_changes row seen */
+};
+
+static int watch_int(struct sqlite_conn *c, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return map_error(c->db, rc, "watch");
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SAAS_OK : map_error(c->db, rc, "watch");
+}
+
+static void sq_watch_close(void *watch)
+{
+	struct sq_watch *w = watch;
+
+	if (w) {
+		sq_close(w->c);
+		free(w);
+	}
+}
+
+static int sq_watch_open(void **out, const struct saas_store_config *cfg)
+{
+	struct sq_watch *w = calloc(1, sizeof *w);
+	void *c = NULL;
+	int rc;
+
+	if (!w)
+		return saas__enomem();
+	rc = sq_open(&c, cfg);
+	w->c = c;
+	if (!rc)
+		rc = watch_int(w->c, "PRAGMA data_version", &w->version);
+	if (!rc)
+		rc = watch_int(w->c, "SELECT COALESCE(MAX(seq), 0) FROM authz_changes", &w->seq);
+	if (rc) {
+		sq_watch_close(w);
+		return rc;
+	}
+	*out = w;
+	return SAAS_OK;
+}
+
+static int sq_watch_poll(void *watch, void (*fn)(const char *tenant_id, void *payload),
+                         void *payload)
+{
+	struct sq_watch *w = watch;
+	int64_t version, first;
+	sqlite3_stmt *st;
+	int rc = watch_int(w->c, "PRAGMA data_version", &version);
+
+	if (rc || version == w->version)
+		return rc;
+	w->version = version;
+	/* Rows pruned before this watch saw them: which tenants is unknown. */
+	if ((rc = watch_int(w->c, "SELECT COALESCE(MIN(seq), 0) FROM authz_changes", &first)))
+		return rc;
+	if (first > w->seq + 1)
+		fn(NULL, payload);
+	rc = sqlite3_prepare_v2(w->c->db,
+	                        "SELECT seq, changed FROM authz_changes WHERE seq > ? ORDER BY seq", -1,
+	                        &st, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(w->c->db, rc, "watch");
+	sqlite3_bind_int64(st, 1, w->seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		w->seq = sqlite3_column_int64(st, 0);
+		fn((const char *)sqlite3_column_text(st, 1), payload);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SAAS_OK : map_error(w->c->db, rc, "watch");
+}
+
 const saas_driver saas__driver_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -319,4 +428,7 @@ const saas_driver saas__driver_sqlite = {
 	.changes = sq_changes,
 	.reset = sq_reset,
 	.native = sq_native,
+	.watch_open = sq_watch_open,
+	.watch_poll = sq_watch_poll,
+	.watch_close = sq_watch_close,
 };

@@ -1,0 +1,1512 @@
+/*
+ * A property test of saas_authorize() (saas/authz.h): random role policies
+ * (deployment roles with inheritance, built-in roles extended or replaced),
+ * tenants with custom roles (inheritance), statuses, memberships and support
+ * grants (some expired, some revoked), then 100,000 random requests; every
+ * decision (allowed, reason, and the role, pattern and grant it names) must
+ * equal that of a plain reference evaluator written here from the documented
+ * semantics only (saas/authz.h, saas/rbac.h, docs/rbac.md). Mutations between
+ * batches (roles, memberships, grants, statuses, the clock) are followed at
+ * once by requests on what changed: the cache must see every change made
+ * through the context. Also: each reason is reached (at random and in
+ * targeted cases), reason names round-trip, and the API's refusals.
+ *
+ * On memory:, sqlite: and, when SAAS_TEST_POSTGRES_URL is set, PostgreSQL.
+ * SAAS_TEST_SEED picks another random run (a mismatch prints its seed).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "helpers.h"
+#include "saas/authz.h"
+
+static const char *url = "memory:";
+static saas_ctx *ctx;
+static char db[300];
+
+/* ---- randomness (reproducible) -------------------------------------------------- */
+
+static uint64_t rng_state;
+static uint64_t seed_used;
+
+static uint64_t rnd64(void)
+{
+	/* splitmix64 */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int rnd(int n)
+{
+	return (int)(rnd64() % (uint64_t)n);
+}
+
+static void seed_rng(uint64_t salt)
+{
+	const char *s = getenv("SAAS_TEST_SEED");
+
+	seed_used = (s && *s ? strtoull(s, NULL, 0) : 20260101ULL) ^ salt;
+	rng_state = seed_used;
+}
+
+/* ---- the reference model ------------------------------------------------------------ */
+
+#define NAMELEN 24
+#define PERMLEN 40
+#define MAXPERMS 16
+#define MAXINH 4
+#define NBUILTIN 4
+#define MAXDEP 5
+#define NT 5          /* tenants created */
+#define MAXC 10       /* custom roles per tenant */
+#define NU 10         /* users; u0 owns every tenant */
+#define NS 4          /* support staff */
+#define MAXMR 4       /* roles per membership */
+/* Actors: users 0..NU-1, a user id nobody has, staff, the system, an API key. */
+#define A_GHOST NU
+#define A_STAFF (NU + 1)
+#define A_SYSTEM (A_STAFF + NS)
+#define A_APIKEY (A_SYSTEM + 1)
+#define NA (A_APIKEY + 1)
+#define T_NONE NT /* the tenant slot of an id no tenant has */
+
+static const char *const RES[] = {"tenant", "project", "audit", "member", "role", "doc"};
+static const char *const ACT[] = {"read", "update", "export", "restore",
+                                   "list", "delete", "create"};
+#define NRES (int)(sizeof RES / sizeof RES[0])
+#define NACT (int)(sizeof ACT / sizeof ACT[0])
+static const char *const STAFF[NS] = {"sam", "kim", "lee@support", "ana"};
+static const char *const GHOST_USER = "usr_01M8FXAZGT7RF9ENFY4MQX648T";
+static const char *const NO_TENANT = "ten_01M8FXAZGT7RF9ENFY4MQX648T";
+static const char *const API_KEY = "key_01M8FXAZGT7RF9ENFY4MQX648T";
+
+struct role {
+	char name[NAMELEN];
+	int alive;
+	int nperms;
+	char perms[MAXPERMS][PERMLEN];
+	int ninh;
+	char inh[MAXINH][NAMELEN];
+};
+
+struct grant {
+	int present; /* given (and not replaced) */
+	int revoked;
+	char id[64];
+	char role[NAMELEN];
+	int64_t expires;
+};
+
+struct tenant {
+	char id[64];
+	int exists; /* 0 once purged */
+	int status;
+	int before_delete; /* the status restore returns to */
+	struct role custom[MAXC];
+	int ncustom; /* slots used (dead ones stay, alive = 0) */
+	int member[NU];
+	int nroles[NU];
+	char roles[NU][MAXMR][NAMELEN];
+	struct grant grant[NS + 1]; /* per staff member; [NS]: to all staff */
+	saas_scope *sys;            /* the system actor in this tenant, for mutations */
+};
+
+static struct role catalog[NBUILTIN + MAXDEP];
+static int ncatalog;
+static const char *read_actions[3]; /* the policy's, added to read, list, export */
+static int nread_actions;
+static struct tenant T[NT];
+static char user_id[NU][64];
+static saas_scope *scopes[NT + 1][NA];
+static saas_decision *dec;
+static unsigned seen; /* bit r: reason r was seen */
+static long nrequests_done;
+static int purged_one;
+
+/* Split "res:act" ("*" alone is "*:*"). */
+static void split(const char *p, const char **res, size_t *rlen, const char **act)
+{
+	const char *colon = strchr(p, ':');
+
+	if (!colon) {
+		*res = "*";
+		*rlen = 1;
+		*act = "*";
+		return;
+	}
+	*res = p;
+	*rlen = (size_t)(colon - p);
+	*act = colon + 1;
+}
+
+static int side_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* docs/rbac.md: a granted pattern covers a request when the pattern is
+ * everything or each of its sides is `*` or equal to the request's side. */
+static int ref_covers(const char *g, const char *r)
+{
+	const char *gr, *ga, *rr, *ra;
+	size_t grl, rrl;
+
+	split(g, &gr, &grl, &ga);
+	split(r, &rr, &rrl, &ra);
+	return (side_eq(gr, grl, "*", 1) || side_eq(gr, grl, rr, rrl)) &&
+	       (strcmp(ga, "*") == 0 || strcmp(ga, ra) == 0);
+}
+
+static const struct role *find_role(const struct tenant *t, const char *name)
+{
+	for (int i = 0; i < ncatalog; i++)
+		if (strcmp(catalog[i].name, name) == 0)
+			return &catalog[i];
+	for (int i = 0; t && i < t->ncustom; i++)
+		if (t->custom[i].alive && strcmp(t->custom[i].name, name) == 0)
+			return &t->custom[i];
+	return NULL;
+}
+
+/* The pattern by which role `name` (counting what it inherits) grants `perm`, or NULL. */
+static const char *ref_grants(const struct tenant *t, const char *name, const char *perm, int depth)
+{
+	const struct role *r = find_role(t, name);
+
+	ck_assert_msg(r, "reference: role '%s' is not defined", name);
+	ck_assert_int_lt(depth, 64);
+	for (int i = 0; i < r->nperms; i++)
+		if (ref_covers(r->perms[i], perm))
+			return r->perms[i];
+	for (int i = 0; i < r->ninh; i++) {
+		const char *p = ref_grants(t, r->inh[i], perm, depth + 1);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+/* Whether `pattern` is one of the effective permissions of role `name`. */
+static int ref_has_pattern(const struct tenant *t, const char *name, const char *pattern, int depth)
+{
+	const struct role *r = find_role(t, name);
+
+	if (!r || depth > 64)
+		return 0;
+	for (int i = 0; i < r->nperms; i++)
+		if (strcmp(r->perms[i], pattern) == 0)
+			return 1;
+	for (int i = 0; i < r->ninh; i++)
+		if (ref_has_pattern(t, r->inh[i], pattern, depth + 1))
+			return 1;
+	return 0;
+}
+
+/* A suspended tenant allows only read actions; a wildcard action names them all. */
+static int suspended_ok(const char *perm)
+{
+	const char *res, *act;
+	size_t rl;
+
+	split(perm, &res, &rl, &act);
+	for (int i = 0; i < nread_actions; i++)
+		if (strcmp(act, read_actions[i]) == 0)
+			return 1;
+	return strcmp(act, "read") == 0 || strcmp(act, "list") == 0 || strcmp(act, "export") == 0;
+}
+
+/* Pending deletion allows only what restore and export need; a wildcard
+ * names more than those four, so it never passes. */
+static int pending_ok(const char *perm)
+{
+	static const char *const ok[] = {"tenant:read", "tenant:restore", "tenant:export",
+	                                 "audit:export"};
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(perm, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* docs/authz.md: the grants that apply to staff member s are their own
+ * and the one to all staff, unless revoked. */
+struct expect {
+	int allowed;
+	int reason;
+	int ngrants; /* support: the unrevoked grants that apply */
+	const struct grant *grant[2];
+	int active[2]; /* not expired */
+	int grants[2]; /* and its role grants the permission */
+};
+
+static void ref_decide(struct expect *e, int ti, int ai, const char *perm)
+{
+	const struct tenant *t = ti < NT ? &T[ti] : NULL;
+
+	memset(e, 0, sizeof *e);
+	if (!t || !t->exists) {
+		e->reason = SAAS_REASON_TENANT_NOT_FOUND;
+		return;
+	}
+	if (t->status == SAAS_TENANT_SUSPENDED && !suspended_ok(perm)) {
+		e->reason = SAAS_REASON_TENANT_SUSPENDED;
+		return;
+	}
+	if (t->status == SAAS_TENANT_PENDING_DELETION && !pending_ok(perm)) {
+		e->reason = SAAS_REASON_TENANT_DELETED;
+		return;
+	}
+	if (ai == A_SYSTEM) {
+		e->allowed = 1;
+		e->reason = SAAS_REASON_SYSTEM;
+	} else if (ai == A_APIKEY) {
+		e->reason = SAAS_REASON_APIKEY_UNKNOWN;
+	} else if (ai == A_GHOST || (ai < NU && !t->member[ai])) {
+		e->reason = SAAS_REASON_NOT_MEMBER;
+	} else if (ai < NU) {
+		e->reason = SAAS_REASON_NO_ROLE_GRANTS;
+		for (int i = 0; i < t->nroles[ai]; i++)
+			if (ref_grants(t, t->roles[ai][i], perm, 0)) {
+				e->allowed = 1;
+				e->reason = SAAS_REASON_ROLE;
+			}
+	} else {
+		/* None (or only revoked ones): missing; only expired ones:
+		 * expired; an active one whose role grants it: allowed; else
+		 * the active ones lack it. */
+		const struct grant *own = &t->grant[ai - A_STAFF], *all = &t->grant[NS];
+		int nactive = 0;
+
+		if (own->present && !own->revoked)
+			e->grant[e->ngrants++] = own;
+		if (all->present && !all->revoked)
+			e->grant[e->ngrants++] = all;
+		for (int i = 0; i < e->ngrants; i++) {
+			e->active[i] = th_clock_ms < e->grant[i]->expires;
+			e->grants[i] = e->active[i] && ref_grants(t, e->grant[i]->role, perm, 0);
+			nactive += e->active[i];
+			e->allowed |= e->grants[i];
+		}
+		if (!e->ngrants)
+			e->reason = SAAS_REASON_SUPPORT_GRANT_MISSING;
+		else if (!nactive)
+			e->reason = SAAS_REASON_SUPPORT_GRANT_EXPIRED;
+		else if (e->allowed)
+			e->reason = SAAS_REASON_SUPPORT_GRANT;
+		else
+			e->reason = SAAS_REASON_SUPPORT_GRANT_LACKS;
+	}
+}
+
+/* ---- describing a request (for a mismatch) ----------------------------------------- */
+
+static void actor_text(char *buf, size_t n, int ai)
+{
+	if (ai < NU)
+		snprintf(buf, n, "user u%d %s", ai, user_id[ai]);
+	else if (ai == A_GHOST)
+		snprintf(buf, n, "user %s (no such user)", GHOST_USER);
+	else if (ai == A_SYSTEM)
+		snprintf(buf, n, "the system");
+	else if (ai == A_APIKEY)
+		snprintf(buf, n, "API key %s", API_KEY);
+	else
+		snprintf(buf, n, "staff '%s'", STAFF[ai - A_STAFF]);
+}
+
+static void dump_role(FILE *f, const struct tenant *t, const char *name, int depth)
+{
+	const struct role *r = find_role(t, name);
+
+	if (!r || depth > 8)
+		return;
+	fprintf(f, "#     %*srole %s: permissions [", depth * 2, "", name);
+	for (int i = 0; i < r->nperms; i++)
+		fprintf(f, "%s%s", i ? " " : "", r->perms[i]);
+	fprintf(f, "] inherits [");
+	for (int i = 0; i < r->ninh; i++)
+		fprintf(f, "%s%s", i ? " " : "", r->inh[i]);
+	fprintf(f, "]\n");
+	for (int i = 0; i < r->ninh; i++)
+		dump_role(f, t, r->inh[i], depth + 1);
+}
+
+static void report_mismatch(int ti, int ai, const char *perm, const struct expect *e,
+                            int rc, const char *what)
+{
+	char actor[160], *json = NULL;
+	const struct tenant *t = ti < NT ? &T[ti] : NULL;
+
+	actor_text(actor, sizeof actor, ai);
+	fprintf(stderr, "# MISMATCH (%s) after %ld requests, seed %" PRIu64 " (%s)\n", what,
+	        nrequests_done, seed_used, url);
+	fprintf(stderr, "#   request: %s may %s in tenant %s (slot %d, %s)\n", actor, perm,
+	        t ? t->id : NO_TENANT, ti,
+	        t ? (t->exists ? saas_tenant_status_name(t->status) : "purged") : "never existed");
+	fprintf(stderr, "#   expected: %s (%s)\n", e->allowed ? "allowed" : "denied",
+	        saas_reason_name(e->reason));
+	fprintf(stderr, "#   got: rc %s, %s (%s), role %s, pattern %s, grant %s\n",
+	        saas_code_name(rc), saas_decision_allowed(dec) ? "allowed" : "denied",
+	        saas_reason_name(saas_decision_reason(dec)),
+	        saas_decision_role(dec) ? saas_decision_role(dec) : "(null)",
+	        saas_decision_pattern(dec) ? saas_decision_pattern(dec) : "(null)",
+	        saas_decision_grant_id(dec) ? saas_decision_grant_id(dec) : "(null)");
+	if (saas_decision_to_json(&json, dec) == SAAS_OK)
+		fprintf(stderr, "#   decision: %s\n", json);
+	saas_free(json);
+	if (t && ai < NU && t->member[ai]) {
+		fprintf(stderr, "#   the member's roles:\n");
+		for (int i = 0; i < t->nroles[ai]; i++)
+			dump_role(stderr, t, t->roles[ai][i], 0);
+	}
+	for (int i = 0; i < e->ngrants; i++) {
+		fprintf(stderr,
+		        "#   grant %s (%s) expires %" PRId64 " (now %" PRId64 "), %s, role %s:\n",
+		        e->grant[i]->id, e->grant[i] == &t->grant[NS] ? "to all staff" : "own",
+		        e->grant[i]->expires, th_clock_ms, e->active[i] ? "active" : "expired",
+		        e->grant[i]->role);
+		dump_role(stderr, t, e->grant[i]->role, 0);
+	}
+}
+
+/* ---- asking, and comparing ------------------------------------------------------------ */
+
+static void random_perm(char *out, size_t n)
+{
+	int k = rnd(100);
+
+	if (k < 3)
+		snprintf(out, n, "*");
+	else if (k < 15)
+		snprintf(out, n, "%s:*", RES[rnd(NRES)]);
+	else if (k < 27)
+		snprintf(out, n, "*:%s", ACT[rnd(NACT)]);
+	else
+		snprintf(out, n, "%s:%s", RES[rnd(NRES)], ACT[rnd(NACT)]);
+}
+
+/* A pattern a role grants: wildcards less often than in requests. */
+static void random_pattern(char *out, size_t n)
+{
+	int k = rnd(100);
+
+	if (k < 2)
+		snprintf(out, n, "*");
+	else if (k < 12)
+		snprintf(out, n, "%s:*", RES[rnd(NRES)]);
+	else if (k < 20)
+		snprintf(out, n, "*:%s", ACT[rnd(NACT)]);
+	else
+		snprintf(out, n, "%s:%s", RES[rnd(NRES)], ACT[rnd(NACT)]);
+}
+
+/* The member's roles as a sorted JSON array (for the decision's "roles"). */
+static json_t *sorted_roles(const struct tenant *t, int u)
+{
+	const char *v[MAXMR];
+	int n = t->nroles[u];
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++)
+		v[i] = t->roles[u][i];
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			const char *x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+#define FAIL_IF(cond, what)                                                   \
+	do {                                                                  \
+		if (cond) {                                                   \
+			report_mismatch(ti, ai, perm, &e, rc, what);          \
+			ck_abort_msg("decision differs from the reference: %s", what); \
+		}                                                             \
+	} while (0)
+
+/* The decision's JSON and the error record, checked against the decision. */
+static void check_outputs(int ti, int ai, const char *perm, const struct expect *ep, int rc,
+                          int err_code, const char *err_msg)
+{
+	struct expect e = *ep;
+	char *text = NULL, *explain = NULL;
+	json_t *doc, *v;
+
+	ck_ok(saas_decision_to_json(&text, dec));
+	doc = json_loads(text, 0, NULL);
+	saas_free(text);
+	FAIL_IF(!doc || !json_is_object(doc), "to_json is not a JSON object");
+	FAIL_IF(!json_is_boolean(json_object_get(doc, "allowed")) ||
+	                json_is_true(json_object_get(doc, "allowed")) != e.allowed,
+	        "to_json: allowed");
+	v = json_object_get(doc, "reason");
+	FAIL_IF(!json_is_string(v) || strcmp(json_string_value(v), saas_reason_name(e.reason)),
+	        "to_json: reason");
+	v = json_object_get(doc, "permission");
+	FAIL_IF(!json_is_string(v) || strcmp(json_string_value(v), perm), "to_json: permission");
+	v = json_object_get(doc, "tenant_id");
+	FAIL_IF(!json_is_string(v) || strcmp(json_string_value(v), ti < NT ? T[ti].id : NO_TENANT),
+	        "to_json: tenant_id");
+	v = json_object_get(doc, "explanation");
+	ck_ok(saas_decision_explain(&explain, dec));
+	FAIL_IF(!json_is_string(v) || strcmp(json_string_value(v), explain),
+	        "to_json: explanation is not saas_decision_explain()'s text");
+	FAIL_IF(strncmp(explain, e.allowed ? "allowed" : "denied", e.allowed ? 7 : 6) != 0,
+	        "the explanation does not start with allowed/denied");
+	if (!e.allowed)
+		FAIL_IF(err_code != SAAS_EDENIED || !err_msg || strcmp(err_msg, explain) != 0,
+		        "the error record of a denial does not hold the explanation's text");
+	saas_free(explain);
+	if (e.reason == SAAS_REASON_ROLE || e.reason == SAAS_REASON_NO_ROLE_GRANTS) {
+		json_t *want = sorted_roles(&T[ti], ai);
+
+		FAIL_IF(!json_equal(json_object_get(doc, "roles"), want),
+		        "to_json: roles are not the member's roles, sorted");
+		json_decref(want);
+	}
+	json_decref(doc);
+}
+
+static void ask(int ti, int ai, const char *perm)
+{
+	struct expect e;
+	int rc, err_code = 0;
+	const char *role, *pattern, *gid;
+	char *err_msg = NULL;
+
+	ref_decide(&e, ti, ai, perm);
+	rc = saas_authorize(dec, ctx, scopes[ti][ai], perm);
+	nrequests_done++;
+	if (nrequests_done % 61 == 0) { /* the error record, before any other call */
+		const char *m = saas_error_message(saas_error_last());
+
+		err_code = saas_error_code(saas_error_last());
+		err_msg = strdup(m ? m : "");
+		ck_assert_ptr_nonnull(err_msg);
+	}
+	FAIL_IF(rc != (e.allowed ? SAAS_OK : SAAS_EDENIED), "return code");
+	FAIL_IF(saas_decision_allowed(dec) != e.allowed, "allowed");
+	FAIL_IF(saas_decision_reason(dec) != e.reason, "reason");
+	seen |= 1u << e.reason;
+	role = saas_decision_role(dec);
+	pattern = saas_decision_pattern(dec);
+	gid = saas_decision_grant_id(dec);
+	switch (e.reason) {
+	case SAAS_REASON_ROLE: {
+		/* docs/authz.md: roles are tried in name order; the first that
+		 * grants is reported. */
+		const char *first = NULL;
+
+		for (int i = 0; i < T[ti].nroles[ai]; i++)
+			if ((!first || strcmp(T[ti].roles[ai][i], first) < 0) &&
+			    ref_grants(&T[ti], T[ti].roles[ai][i], perm, 0))
+				first = T[ti].roles[ai][i];
+		FAIL_IF(!role || strcmp(role, first), "role: not the first granting role by name");
+		FAIL_IF(!pattern || saas_permission_covers(pattern, perm) != 1,
+		        "pattern: does not cover the permission");
+		FAIL_IF(!ref_has_pattern(&T[ti], role, pattern, 0),
+		        "pattern: not an effective permission of the role");
+		FAIL_IF(gid != NULL, "grant id of a role decision");
+		break;
+	}
+	case SAAS_REASON_SUPPORT_GRANT:
+	case SAAS_REASON_SUPPORT_GRANT_LACKS: {
+		/* The grant named is an active one that applies (for an
+		 * allowed decision, one whose role grants it), with its role. */
+		int found = 0;
+
+		for (int i = 0; i < e.ngrants; i++)
+			found |= gid && role && e.active[i] && strcmp(gid, e.grant[i]->id) == 0 &&
+			         strcmp(role, e.grant[i]->role) == 0 &&
+			         (e.reason == SAAS_REASON_SUPPORT_GRANT_LACKS || e.grants[i]);
+		FAIL_IF(!found, "grant id and role: not those of a deciding grant");
+		if (e.reason == SAAS_REASON_SUPPORT_GRANT)
+			FAIL_IF(!pattern || saas_permission_covers(pattern, perm) != 1 ||
+			                !ref_has_pattern(&T[ti], role, pattern, 0),
+			        "pattern of a support grant");
+		else
+			FAIL_IF(pattern != NULL, "a pattern in a denial");
+		break;
+	}
+	case SAAS_REASON_SUPPORT_GRANT_EXPIRED: {
+		int found = !gid;
+
+		for (int i = 0; i < e.ngrants; i++)
+			found |= gid && strcmp(gid, e.grant[i]->id) == 0;
+		FAIL_IF(!found, "grant id of the expired grant");
+		FAIL_IF(pattern != NULL, "a pattern in a denial");
+		break;
+	}
+	default:
+		FAIL_IF(role != NULL, "a role where none decided");
+		FAIL_IF(pattern != NULL, "a pattern where none decided");
+		FAIL_IF(gid != NULL, "a grant id where no grant decided");
+	}
+	if (err_msg) {
+		check_outputs(ti, ai, perm, &e, rc, err_code, err_msg);
+		free(err_msg);
+	}
+}
+
+/* A random actor: mostly users, then staff, then the rest. */
+static int random_actor(void)
+{
+	int k = rnd(100);
+
+	if (k < 62)
+		return rnd(NU);
+	if (k < 65)
+		return A_GHOST;
+	if (k < 87)
+		return A_STAFF + rnd(NS);
+	if (k < 94)
+		return A_SYSTEM;
+	return A_APIKEY;
+}
+
+static void ask_random(int ti, int ai)
+{
+	char perm[PERMLEN];
+
+	random_perm(perm, sizeof perm);
+	ask(ti, ai, perm);
+}
+
+/* ---- building the world, through the API, mirrored in the model ------------------- */
+
+/* Every role name a member of tenant t can have (borrowed). */
+static int role_names(const char **out, const struct tenant *t, int with_owner)
+{
+	int n = 0;
+
+	for (int i = 0; i < ncatalog; i++)
+		if (with_owner || strcmp(catalog[i].name, "owner") != 0)
+			out[n++] = catalog[i].name;
+	for (int i = 0; i < t->ncustom; i++)
+		if (t->custom[i].alive)
+			out[n++] = t->custom[i].name;
+	return n;
+}
+
+/* 1 to 3 distinct roles of tenant t into roles[] (owner rarely). */
+static int random_roles(char roles[MAXMR][NAMELEN], const struct tenant *t)
+{
+	const char *names[NBUILTIN + MAXDEP + MAXC];
+	int n = role_names(names, t, rnd(12) == 0), k = 1 + rnd(3), got = 0;
+
+	for (int tries = 0; got < k && tries < 20; tries++) {
+		const char *r = names[rnd(n)];
+		int dup = 0;
+
+		for (int i = 0; i < got; i++)
+			dup |= strcmp(roles[i], r) == 0;
+		if (!dup)
+			snprintf(roles[got++], NAMELEN, "%s", r);
+	}
+	return got;
+}
+
+static void roles_ptrs(const char **p, char roles[][NAMELEN], int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = roles[i];
+}
+
+/* The built-in roles' defaults (docs/rbac.md). */
+static void builtin_defaults(void)
+{
+	static const struct {
+		const char *name, *inherits;
+		const char *perms[10];
+	} b[NBUILTIN] = {
+		{"owner", "admin", {"*"}},
+		{"admin", "member", {"tenant:update", "tenant:export", "member:*", "role:*", "apikey:*",
+		                     "webhook:*", "audit:read", "audit:export", "billing:read"}},
+		{"member", "viewer", {"apikey:read", "apikey:create"}},
+		{"viewer", NULL, {"tenant:read", "member:read", "role:read"}},
+	};
+
+	memset(catalog, 0, sizeof catalog);
+	for (int i = 0; i < NBUILTIN; i++) {
+		struct role *r = &catalog[i];
+
+		snprintf(r->name, NAMELEN, "%s", b[i].name);
+		r->alive = 1;
+		for (int j = 0; j < 10 && b[i].perms[j]; j++)
+			snprintf(r->perms[r->nperms++], PERMLEN, "%s", b[i].perms[j]);
+		if (b[i].inherits)
+			snprintf(r->inh[r->ninh++], NAMELEN, "%s", b[i].inherits);
+	}
+	ncatalog = NBUILTIN;
+}
+
+/* A random policy: built-in roles extended (or replaced), and deployment roles
+ * d0.. inheriting built-in roles and earlier ones. Returns its JSON text. */
+static char *random_policy(void)
+{
+	json_t *roles = json_object(), *doc;
+	char *text;
+
+	builtin_defaults();
+	for (int i = 0; i < NBUILTIN; i++) {
+		struct role *r = &catalog[i];
+		json_t *o, *perms;
+		int replace = rnd(100) < 15, k = rnd(4);
+
+		if (!replace && rnd(2))
+			continue;
+		o = json_object();
+		perms = json_array();
+		if (replace)
+			r->nperms = 0;
+		for (int j = 0; j < k; j++) {
+			char p[PERMLEN];
+
+			random_pattern(p, sizeof p);
+			json_array_append_new(perms, json_string(p));
+			snprintf(r->perms[r->nperms++], PERMLEN, "%s", p);
+		}
+		json_object_set_new(o, "permissions", perms);
+		if (replace)
+			json_object_set_new(o, "replace", json_true());
+		json_object_set_new(roles, r->name, o);
+	}
+	for (int d = 0, nd = 2 + rnd(MAXDEP - 1); d < nd; d++) {
+		struct role *r = &catalog[ncatalog];
+		json_t *o = json_object(), *perms = json_array(), *inh = json_array();
+
+		snprintf(r->name, NAMELEN, "d%d", d);
+		r->alive = 1;
+		for (int j = 0, k = rnd(4); j < k; j++) {
+			char p[PERMLEN];
+
+			random_pattern(p, sizeof p);
+			json_array_append_new(perms, json_string(p));
+			snprintf(r->perms[r->nperms++], PERMLEN, "%s", p);
+		}
+		for (int j = 0, k = rnd(3); j < k; j++) {
+			char from[NAMELEN];
+			int dup = 0;
+
+			memcpy(from, catalog[rnd(ncatalog)].name, NAMELEN);
+
+			for (int x = 0; x < r->ninh; x++)
+				dup |= strcmp(r->inh[x], from) == 0;
+			if (dup)
+				continue;
+			json_array_append_new(inh, json_string(from));
+			snprintf(r->inh[r->ninh++], NAMELEN, "%s", from);
+		}
+		json_object_set_new(o, "permissions", perms);
+		json_object_set_new(o, "inherits", inh);
+		json_object_set_new(roles, r->name, o);
+		ncatalog++;
+	}
+	doc = json_pack("{so}", "roles", roles);
+	/* Actions a suspended tenant also allows (docs/authz.md). */
+	nread_actions = 0;
+	if (rnd(2)) {
+		static const char *const extra[] = {"update", "create", "restore"};
+		json_t *ra = json_array();
+
+		for (int i = 0; i < 3; i++)
+			if (rnd(2)) {
+				read_actions[nread_actions++] = extra[i];
+				json_array_append_new(ra, json_string(extra[i]));
+			}
+		json_object_set_new(doc, "read_actions", ra);
+	}
+	/* Audited denials: the defaults, none, or a few (they change no decision). */
+	if (rnd(3) == 0)
+		json_object_set_new(doc, "audit_denials", json_array());
+	else if (rnd(2))
+		json_object_set_new(doc, "audit_denials",
+		                    json_pack("[sss]", "*:delete", "project:*", "doc:update"));
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(doc);
+	ck_assert_ptr_nonnull(text);
+	return text;
+}
+
+/* Fill custom role slot `c` of tenant t with random permissions and
+ * inheritance (catalog roles and custom roles of lower slots: never a cycle). */
+static void random_custom(struct tenant *t, int c, const char **perms, const char **inh)
+{
+	struct role *r = &t->custom[c];
+	const char *names[NBUILTIN + MAXDEP + MAXC];
+	int n = 0;
+
+	for (int i = 0; i < ncatalog; i++)
+		names[n++] = catalog[i].name;
+	for (int i = 0; i < c; i++)
+		if (t->custom[i].alive)
+			names[n++] = t->custom[i].name;
+	r->nperms = 0;
+	r->ninh = 0;
+	for (int j = 0, k = rnd(5); j < k; j++) {
+		char p[PERMLEN];
+		int dup = 0;
+
+		random_pattern(p, sizeof p);
+		for (int x = 0; x < r->nperms; x++)
+			dup |= strcmp(r->perms[x], p) == 0;
+		if (!dup)
+			snprintf(r->perms[r->nperms++], PERMLEN, "%s", p);
+	}
+	for (int j = 0, k = rnd(3); j < k; j++) {
+		const char *from = names[rnd(n)];
+		int dup = 0;
+
+		for (int x = 0; x < r->ninh; x++)
+			dup |= strcmp(r->inh[x], from) == 0;
+		if (!dup)
+			snprintf(r->inh[r->ninh++], NAMELEN, "%s", from);
+	}
+	for (int i = 0; i < r->nperms; i++)
+		perms[i] = r->perms[i];
+	for (int i = 0; i < r->ninh; i++)
+		inh[i] = r->inh[i];
+}
+
+static void custom_create(struct tenant *t)
+{
+	const char *perms[MAXPERMS], *inh[MAXINH];
+	int c = t->ncustom++;
+	struct role *r = &t->custom[c];
+
+	ck_assert_int_lt(c, MAXC);
+	snprintf(r->name, NAMELEN, "c%d", c);
+	random_custom(t, c, perms, inh);
+	ck_ok(saas_role_create(ctx, t->sys, r->name, perms, (size_t)r->nperms, inh, (size_t)r->ninh));
+	r->alive = 1;
+}
+
+static void custom_update(struct tenant *t, int c)
+{
+	const char *perms[MAXPERMS], *inh[MAXINH];
+	struct role *r = &t->custom[c];
+
+	random_custom(t, c, perms, inh);
+	ck_ok(saas_role_update(ctx, t->sys, r->name, perms, (size_t)r->nperms, inh, (size_t)r->ninh));
+}
+
+/* Whether custom role c of t may be deleted without refusal or doubt: no
+ * other custom role inherits it and no unrevoked grant names it. */
+static int custom_deletable(const struct tenant *t, int c)
+{
+	const char *name = t->custom[c].name;
+
+	for (int i = 0; i < t->ncustom; i++)
+		for (int j = 0; t->custom[i].alive && j < t->custom[i].ninh; j++)
+			if (strcmp(t->custom[i].inh[j], name) == 0)
+				return 0;
+	for (int s = 0; s <= NS; s++)
+		if (t->grant[s].present && !t->grant[s].revoked && strcmp(t->grant[s].role, name) == 0)
+			return 0;
+	return 1;
+}
+
+static void custom_delete(struct tenant *t, int c)
+{
+	const char *names[NBUILTIN + MAXDEP + MAXC], *move_to = NULL;
+	char name[NAMELEN];
+	int n, used = 0;
+
+	snprintf(name, sizeof name, "%s", t->custom[c].name);
+	for (int u = 0; u < NU; u++)
+		for (int i = 0; t->member[u] && i < t->nroles[u]; i++)
+			used |= strcmp(t->roles[u][i], name) == 0;
+	if (used || rnd(2)) {
+		n = role_names(names, t, 0);
+		do
+			move_to = names[rnd(n)];
+		while (strcmp(move_to, name) == 0);
+	}
+	ck_ok(saas_role_delete(ctx, t->sys, name, move_to));
+	t->custom[c].alive = 0;
+	/* Members that had it have move_to instead (once). */
+	for (int u = 0; move_to && u < NU; u++) {
+		int had = -1, has_target = 0;
+
+		for (int i = 0; t->member[u] && i < t->nroles[u]; i++) {
+			if (strcmp(t->roles[u][i], name) == 0)
+				had = i;
+			if (strcmp(t->roles[u][i], move_to) == 0)
+				has_target = 1;
+		}
+		if (had < 0)
+			continue;
+		if (has_target) {
+			for (int i = had; i + 1 < t->nroles[u]; i++)
+				memcpy(t->roles[u][i], t->roles[u][i + 1], NAMELEN);
+			t->nroles[u]--;
+		} else {
+			snprintf(t->roles[u][had], NAMELEN, "%s", move_to);
+		}
+	}
+}
+
+static void member_add(struct tenant *t, int u, char roles[MAXMR][NAMELEN], int n)
+{
+	const char *p[MAXMR];
+
+	roles_ptrs(p, roles, n);
+	ck_ok(saas_member_add(NULL, ctx, t->sys, user_id[u], p, (size_t)n));
+	t->member[u] = 1;
+	t->nroles[u] = n;
+	memcpy(t->roles[u], roles, sizeof t->roles[u]);
+}
+
+static void member_set(struct tenant *t, int u, char roles[MAXMR][NAMELEN], int n)
+{
+	const char *p[MAXMR];
+
+	roles_ptrs(p, roles, n);
+	ck_ok(saas_member_set_roles(ctx, t->sys, user_id[u], p, (size_t)n));
+	t->nroles[u] = n;
+	memcpy(t->roles[u], roles, sizeof t->roles[u]);
+}
+
+static void member_remove(struct tenant *t, int u)
+{
+	ck_ok(saas_member_remove(ctx, t->sys, user_id[u]));
+	t->member[u] = 0;
+	t->nroles[u] = 0;
+}
+
+/* Give staff member s (NS: every staff member) a grant of a random role. */
+static void grant_give(struct tenant *t, int s, int64_t ttl)
+{
+	const char *names[NBUILTIN + MAXDEP + MAXC];
+	int n = role_names(names, t, 1);
+	struct grant *g = &t->grant[s];
+	char *id = NULL;
+
+	snprintf(g->role, NAMELEN, "%s", names[rnd(n)]);
+	g->expires = th_clock_ms + ttl;
+	ck_ok(saas_support_grant(&id, ctx, t->sys, s < NS ? STAFF[s] : NULL, g->role, g->expires));
+	ck_assert_ptr_nonnull(id);
+	ck_assert_msg(strncmp(id, "sgr_", 4) == 0, "grant id %s", id);
+	snprintf(g->id, sizeof g->id, "%s", id);
+	saas_free(id);
+	g->present = 1;
+	g->revoked = 0;
+}
+
+static void grant_revoke(struct tenant *t, int s)
+{
+	ck_ok(saas_support_revoke(ctx, t->sys, t->grant[s].id));
+	t->grant[s].revoked = 1;
+}
+
+/* A grant's lifetime: 1 minute and a bit up to 3 hours. */
+static int64_t random_ttl(void)
+{
+	return 61000 + (int64_t)rnd(3 * 3600 * 1000);
+}
+
+/* Move the clock on, never onto a grant's expiry exactly (which side of
+ * the boundary counts is not the point here). */
+static void clock_advance(int64_t ms)
+{
+	int again;
+
+	th_clock_advance(ms);
+	do {
+		again = 0;
+		for (int ti = 0; ti < NT; ti++)
+			for (int s = 0; s <= NS; s++)
+				if (T[ti].grant[s].present && T[ti].grant[s].expires == th_clock_ms)
+					again = 1;
+		if (again)
+			th_clock_advance(1);
+	} while (again);
+}
+
+static void make_scope(saas_scope **out, const char *tenant, int ai)
+{
+	int type = SAAS_ACTOR_USER;
+	const char *id = NULL;
+
+	if (ai < NU)
+		id = user_id[ai];
+	else if (ai == A_GHOST)
+		id = GHOST_USER;
+	else if (ai == A_SYSTEM)
+		type = SAAS_ACTOR_SYSTEM, id = "prop-system";
+	else if (ai == A_APIKEY)
+		type = SAAS_ACTOR_APIKEY, id = API_KEY;
+	else
+		type = SAAS_ACTOR_SUPPORT, id = STAFF[ai - A_STAFF];
+	ck_ok(saas_scope_new(out, tenant, type, id));
+}
+
+/* A failed check ends the test's process: remove our SQLite file then too. */
+static void remove_db_at_exit(void)
+{
+	if (strncmp(db, "sqlite:/", 8) == 0)
+		th_remove_db(db + 7);
+}
+
+static void open_world(unsigned cache_size, uint64_t salt)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_scope *sys;
+	char *policy;
+
+	saas_ctx_free(th_open(url)); /* empties PostgreSQL; sets the clock */
+	seed_rng(salt);
+	snprintf(db, sizeof db, "%s", url);
+	if (strcmp(url, "sqlite:") == 0) {
+		snprintf(db, sizeof db, "sqlite:/tmp/saas-authz-prop-%d.db", (int)getpid());
+		th_remove_db(db + 7);
+		atexit(remove_db_at_exit);
+	}
+	policy = random_policy();
+	o.clock = th_clock;
+	o.rbac_policy = policy;
+	o.authz_cache_size = cache_size;
+	o.sqlite_synchronous_full = 0;
+	ck_ok(saas_ctx_open(&ctx, db, &o));
+	free(policy);
+	ck_ok(saas_decision_new(&dec));
+	seen = 0;
+	nrequests_done = 0;
+	purged_one = 0;
+	memset(T, 0, sizeof T);
+	memset(scopes, 0, sizeof scopes);
+
+	ck_ok(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "prop-system"));
+	for (int u = 0; u < NU; u++) {
+		saas_user *usr;
+		char email[64];
+
+		snprintf(email, sizeof email, "u%d@prop.example", u);
+		ck_ok(saas_user_create(&usr, ctx, sys, email, NULL));
+		snprintf(user_id[u], sizeof user_id[u], "%s", saas_user_id(usr));
+		saas_user_free(usr);
+	}
+	for (int ti = 0; ti < NT; ti++) {
+		struct tenant *t = &T[ti];
+		saas_tenant *tn;
+		char slug[32];
+
+		snprintf(slug, sizeof slug, "prop-t%d", ti);
+		ck_ok(saas_tenant_create(&tn, ctx, sys, slug, slug));
+		snprintf(t->id, sizeof t->id, "%s", saas_tenant_id(tn));
+		saas_tenant_free(tn);
+		t->exists = 1;
+		t->status = SAAS_TENANT_ACTIVE;
+		ck_ok(saas_scope_new(&t->sys, t->id, SAAS_ACTOR_SYSTEM, "prop-system"));
+		for (int c = 0, k = 2 + rnd(3); c < k; c++)
+			custom_create(t);
+		{
+			char owner[MAXMR][NAMELEN] = {"owner"};
+			member_add(t, 0, owner, 1);
+		}
+		for (int u = 1; u < NU - 1; u++)
+			if (rnd(100) < 65) {
+				char roles[MAXMR][NAMELEN];
+				int n = random_roles(roles, t);
+				member_add(t, u, roles, n);
+			}
+		/* Grants: to some staff, and maybe to all staff; one that
+		 * expires within minutes; one revoked. */
+		if (rnd(4) == 0)
+			grant_give(t, NS, random_ttl());
+		for (int s = 0; s < NS; s++)
+			if (rnd(100) < 60)
+				grant_give(t, s, s == 1 ? 61000 + rnd(60000) : random_ttl());
+		if (t->grant[3].present)
+			grant_revoke(t, 3);
+	}
+	for (int ti = 0; ti <= NT; ti++)
+		for (int ai = 0; ai < NA; ai++)
+			make_scope(&scopes[ti][ai], ti < NT ? T[ti].id : NO_TENANT, ai);
+	/* Statuses: t3 suspended, t4 pending deletion (from suspended, so
+	 * that restoring it gives back a suspended tenant). */
+	ck_ok(saas_tenant_suspend(ctx, T[3].sys, "property test"));
+	T[3].status = SAAS_TENANT_SUSPENDED;
+	ck_ok(saas_tenant_suspend(ctx, T[4].sys, "property test"));
+	ck_ok(saas_tenant_delete(ctx, T[4].sys, 3650));
+	T[4].status = SAAS_TENANT_PENDING_DELETION;
+	T[4].before_delete = SAAS_TENANT_SUSPENDED;
+	saas_scope_free(sys);
+}
+
+static void close_world(void)
+{
+	for (int ti = 0; ti <= NT; ti++)
+		for (int ai = 0; ai < NA; ai++)
+			saas_scope_free(scopes[ti][ai]);
+	for (int ti = 0; ti < NT; ti++)
+		saas_scope_free(T[ti].sys);
+	memset(scopes, 0, sizeof scopes);
+	saas_decision_free(dec);
+	dec = NULL;
+	saas_ctx_free(ctx);
+	ctx = NULL;
+	th_close(NULL);
+	if (strncmp(db, "sqlite:/", 8) == 0)
+		th_remove_db(db + 7);
+}
+
+/* ---- mutations ------------------------------------------------------------------------- */
+
+/* Requests on tenant ti right after a change: every actor once, then random ones. */
+static void focus(int ti, int n)
+{
+	for (int ai = 0; ai < NA; ai++)
+		ask_random(ti, ai);
+	for (int i = 0; i < n; i++)
+		ask_random(ti, random_actor());
+}
+
+/* One random change through the API, mirrored in the model; then requests on it. */
+static void mutate(void)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int ti = rnd(NT), k = rnd(100);
+		struct tenant *t = &T[ti];
+
+		if (!t->exists)
+			continue;
+		if (k < 8) { /* the clock: grants expire */
+			clock_advance(60000 + rnd(40 * 60000));
+			for (int x = 0; x < NT; x++)
+				if (T[x].exists)
+					for (int s = 0; s < NS; s++)
+						for (int q = 0; q < 3; q++)
+							ask_random(x, A_STAFF + s);
+			return;
+		}
+		if (k < 12) { /* invalidation by hand changes nothing */
+			ck_ok(saas_authz_invalidate(ctx, rnd(2) ? t->id : NULL));
+			focus(ti, 20);
+			return;
+		}
+		if (t->status == SAAS_TENANT_SUSPENDED) {
+			if (k < 60) {
+				ck_ok(saas_tenant_reactivate(ctx, t->sys));
+				t->status = SAAS_TENANT_ACTIVE;
+			} else {
+				ck_ok(saas_tenant_delete(ctx, t->sys, 3650));
+				t->before_delete = t->status;
+				t->status = SAAS_TENANT_PENDING_DELETION;
+			}
+			focus(ti, 40);
+			return;
+		}
+		if (t->status == SAAS_TENANT_PENDING_DELETION) {
+			if (k < 20 && !purged_one && ti != 0) {
+				ck_ok(saas_admin_tenant_purge(ctx, t->sys));
+				t->exists = 0;
+				purged_one = 1;
+			} else {
+				ck_ok(saas_tenant_restore(ctx, t->sys));
+				t->status = t->before_delete;
+			}
+			focus(ti, 40);
+			return;
+		}
+		/* Active. */
+		if (k < 18) {
+			ck_ok(saas_tenant_suspend(ctx, t->sys, "property test"));
+			t->status = SAAS_TENANT_SUSPENDED;
+		} else if (k < 22) {
+			ck_ok(saas_tenant_delete(ctx, t->sys, 3650));
+			t->before_delete = SAAS_TENANT_ACTIVE;
+			t->status = SAAS_TENANT_PENDING_DELETION;
+		} else if (k < 36) {
+			int c = rnd(t->ncustom);
+			if (!t->custom[c].alive)
+				continue;
+			custom_update(t, c);
+		} else if (k < 41) {
+			if (t->ncustom >= MAXC)
+				continue;
+			custom_create(t);
+		} else if (k < 46) {
+			int c = rnd(t->ncustom);
+			if (!t->custom[c].alive || !custom_deletable(t, c))
+				continue;
+			custom_delete(t, c);
+		} else if (k < 70) {
+			int u = 1 + rnd(NU - 1);
+			char roles[MAXMR][NAMELEN];
+			int n = random_roles(roles, t);
+
+			if (t->member[u] && rnd(4) == 0)
+				member_remove(t, u);
+			else if (t->member[u])
+				member_set(t, u, roles, n);
+			else
+				member_add(t, u, roles, n);
+			for (int i = 0; i < 25; i++)
+				ask_random(ti, u);
+		} else if (k < 88) {
+			int s = rnd(NS + 1);
+
+			grant_give(t, s, rnd(4) ? random_ttl() : 61000 + rnd(120000));
+			for (int i = 0; i < 25; i++)
+				ask_random(ti, A_STAFF + (s < NS ? s : rnd(NS)));
+		} else {
+			int s = rnd(NS + 1);
+			if (!t->grant[s].present || t->grant[s].revoked)
+				continue;
+			grant_revoke(t, s);
+			for (int i = 0; i < 25; i++)
+				ask_random(ti, A_STAFF + (s < NS ? s : rnd(NS)));
+		}
+		focus(ti, 30);
+		return;
+	}
+}
+
+/* The property: n random requests in batches, a change between batches. */
+static void run_property(long n, unsigned cache_size, uint64_t salt)
+{
+	saas_authz_stats st;
+
+	open_world(cache_size, salt);
+	while (nrequests_done < n) {
+		for (int i = 0; i < 400; i++) {
+			int ti = rnd(100) < 8 ? T_NONE : rnd(NT);
+			ask_random(ti, random_actor());
+		}
+		/* Time passes (the cache must check expiry on every decision). */
+		clock_advance(rnd(180000));
+		mutate();
+	}
+	ck_ok(saas_authz_stats_get(&st, ctx));
+	ck_assert_uint_eq(st.capacity, cache_size);
+	ck_assert_uint_le(st.entries, cache_size);
+	if (cache_size) {
+		ck_assert_uint_gt(st.hits, 0);
+		ck_assert_uint_gt(st.misses, 0);
+		ck_assert_uint_gt(st.invalidations, 0);
+	} else {
+		ck_assert_uint_eq(st.hits, 0);
+		ck_assert_uint_eq(st.entries, 0);
+	}
+	if (cache_size && cache_size < (NT + 1) * NA)
+		ck_assert_uint_gt(st.evictions, 0);
+	for (int r = 1; r <= SAAS_REASON_MAX; r++)
+		ck_assert_msg(seen & (1u << r),
+		              "reason %s was never reached in %ld requests (seed %" PRIu64 ")",
+		              saas_reason_name(r), nrequests_done, seed_used);
+	close_world();
+}
+
+START_TEST(property)
+{
+	run_property(100000, 100000, 0);
+}
+END_TEST
+
+START_TEST(property_small_cache)
+{
+	/* Fewer actors fit than are asked about: evictions all the time. */
+	run_property(20000, 7, 1);
+}
+END_TEST
+
+START_TEST(property_no_cache)
+{
+	run_property(8000, 0, 2);
+}
+END_TEST
+
+/* ---- targeted cases: every reason, the outputs, the refusals ----------------------- */
+
+static void expect_decision(const saas_scope *s, const char *perm, int allowed, int reason)
+{
+	int rc = saas_authorize(dec, ctx, s, perm);
+	char *text = NULL;
+
+	ck_ok(saas_decision_explain(&text, dec));
+	ck_assert_msg(rc == (allowed ? SAAS_OK : SAAS_EDENIED) &&
+	                      saas_decision_allowed(dec) == allowed &&
+	                      saas_decision_reason(dec) == reason,
+	              "%s: rc %s, reason %s, expected %s: %s", perm, saas_code_name(rc),
+	              saas_reason_name(saas_decision_reason(dec)), saas_reason_name(reason), text);
+	saas_free(text);
+	/* Without a decision to fill: the same answer. */
+	ck_rc(saas_authorize(NULL, ctx, s, perm), allowed ? SAAS_OK : SAAS_EDENIED);
+}
+
+START_TEST(every_reason)
+{
+	static const char *const viewer[] = {"viewer"};
+	static const char *const owner[] = {"owner"};
+	saas_scope *s;
+	const char *a, *susp, *del, *u0, *u1, *u2;
+	char *gid = NULL, *gid2 = NULL, *text = NULL;
+
+	ctx = th_open(url);
+	ck_ok(saas_decision_new(&dec));
+	a = th_tenant(ctx, "acme");
+	susp = th_tenant(ctx, "susp");
+	del = th_tenant(ctx, "gone");
+	u0 = th_user(ctx, "owner@example.com");
+	u1 = th_user(ctx, "viewer@example.com");
+	u2 = th_user(ctx, "outsider@example.com");
+	ck_ok(saas_member_add(NULL, ctx, th_scope(a), u0, owner, 1));
+	ck_ok(saas_member_add(NULL, ctx, th_scope(a), u1, viewer, 1));
+	ck_ok(saas_member_add(NULL, ctx, th_scope(susp), u0, owner, 1));
+	ck_ok(saas_member_add(NULL, ctx, th_scope(del), u0, owner, 1));
+	ck_ok(saas_support_grant(&gid, ctx, th_scope(a), "sam", "viewer", th_clock_ms + 3600000));
+	ck_ok(saas_support_grant(&gid2, ctx, th_scope(a), "kim", "admin", th_clock_ms + 60000));
+	ck_ok(saas_support_grant(&text, ctx, th_scope(a), "ana", "admin", th_clock_ms + 3600000));
+	ck_ok(saas_support_revoke(ctx, th_scope(a), text));
+	ck_rc(saas_support_revoke(ctx, th_scope(a), text), SAAS_ENOTFOUND);
+	saas_free(text);
+	text = NULL;
+	ck_ok(saas_tenant_suspend(ctx, th_scope(susp), "unpaid"));
+	ck_ok(saas_tenant_delete(ctx, th_scope(del), -1));
+
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_USER, u1));
+	expect_decision(s, "tenant:read", 1, SAAS_REASON_ROLE);
+	ck_assert_str_eq(saas_decision_role(dec), "viewer");
+	ck_assert_str_eq(saas_decision_pattern(dec), "tenant:read");
+	ck_assert_ptr_null(saas_decision_grant_id(dec));
+	ck_ok(saas_decision_explain(&text, dec));
+	ck_assert_msg(strncmp(text, "allowed", 7) == 0 && strstr(text, "viewer") &&
+	                      strstr(text, u1) && strstr(text, a),
+	              "explanation: %s", text);
+	saas_free(text);
+	expect_decision(s, "tenant:update", 0, SAAS_REASON_NO_ROLE_GRANTS);
+	ck_assert_ptr_null(saas_decision_role(dec));
+	ck_assert_ptr_null(saas_decision_pattern(dec));
+	/* The error record of a denial holds the explanation. */
+	ck_rc(saas_authorize(dec, ctx, s, "tenant:update"), SAAS_EDENIED);
+	{
+		char *msg = strdup(saas_error_message(saas_error_last()));
+
+		ck_ok(saas_decision_explain(&text, dec));
+		ck_assert_str_eq(msg, text);
+		free(msg);
+	}
+	ck_assert_msg(strncmp(text, "denied", 6) == 0, "explanation: %s", text);
+	saas_free(text);
+	ck_ok(saas_decision_to_json(&text, dec));
+	{
+		json_t *doc = json_loads(text, 0, NULL);
+
+		ck_assert_ptr_nonnull(doc);
+		ck_assert(json_is_false(json_object_get(doc, "allowed")));
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "reason")), "no_role_grants");
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "tenant_id")), a);
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "actor_id")), u1);
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "permission")), "tenant:update");
+		ck_assert(json_is_null(json_object_get(doc, "role")));
+		ck_assert(json_is_null(json_object_get(doc, "pattern")));
+		ck_assert(json_is_null(json_object_get(doc, "grant_id")));
+		ck_assert_uint_eq(json_array_size(json_object_get(doc, "roles")), 1);
+		ck_assert_str_eq(json_string_value(json_array_get(json_object_get(doc, "roles"), 0)),
+		                 "viewer");
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "tenant_status")), "active");
+		ck_assert(json_is_string(json_object_get(doc, "explanation")));
+		ck_assert_msg(json_object_get(doc, "actor_type"), "no actor_type in %s", text);
+		json_decref(doc);
+	}
+	saas_free(text);
+	saas_scope_free(s);
+
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_USER, u2));
+	expect_decision(s, "tenant:read", 0, SAAS_REASON_NOT_MEMBER);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SYSTEM, "cron"));
+	expect_decision(s, "*", 1, SAAS_REASON_SYSTEM);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_APIKEY, API_KEY));
+	expect_decision(s, "tenant:read", 0, SAAS_REASON_APIKEY_UNKNOWN);
+	saas_scope_free(s);
+
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SUPPORT, "sam"));
+	expect_decision(s, "member:read", 1, SAAS_REASON_SUPPORT_GRANT);
+	ck_assert_str_eq(saas_decision_role(dec), "viewer");
+	ck_assert_str_eq(saas_decision_grant_id(dec), gid);
+	expect_decision(s, "member:remove", 0, SAAS_REASON_SUPPORT_GRANT_LACKS);
+	ck_assert_str_eq(saas_decision_role(dec), "viewer");
+	ck_assert_str_eq(saas_decision_grant_id(dec), gid);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SUPPORT, "kim"));
+	expect_decision(s, "member:remove", 1, SAAS_REASON_SUPPORT_GRANT);
+	th_clock_advance(61000); /* the clock alone: no change in the store */
+	expect_decision(s, "member:remove", 0, SAAS_REASON_SUPPORT_GRANT_EXPIRED);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SUPPORT, "lee"));
+	expect_decision(s, "tenant:read", 0, SAAS_REASON_SUPPORT_GRANT_MISSING);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SUPPORT, "ana")); /* revoked */
+	expect_decision(s, "tenant:read", 0, SAAS_REASON_SUPPORT_GRANT_MISSING);
+	saas_scope_free(s);
+
+	ck_ok(saas_scope_new(&s, NO_TENANT, SAAS_ACTOR_USER, u0));
+	expect_decision(s, "tenant:read", 0, SAAS_REASON_TENANT_NOT_FOUND);
+	saas_scope_free(s);
+
+	/* Suspended: read actions only; a wildcard action is more than reading. */
+	ck_ok(saas_scope_new(&s, susp, SAAS_ACTOR_USER, u0));
+	expect_decision(s, "tenant:update", 0, SAAS_REASON_TENANT_SUSPENDED);
+	expect_decision(s, "project:*", 0, SAAS_REASON_TENANT_SUSPENDED);
+	expect_decision(s, "*", 0, SAAS_REASON_TENANT_SUSPENDED);
+	expect_decision(s, "tenant:read", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "project:list", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "audit:export", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "*:read", 1, SAAS_REASON_ROLE);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, susp, SAAS_ACTOR_SYSTEM, "cron"));
+	expect_decision(s, "tenant:update", 0, SAAS_REASON_TENANT_SUSPENDED);
+	saas_scope_free(s);
+
+	/* Pending deletion: restore and export only. */
+	ck_ok(saas_scope_new(&s, del, SAAS_ACTOR_USER, u0));
+	expect_decision(s, "tenant:read", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "tenant:restore", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "tenant:export", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "audit:export", 1, SAAS_REASON_ROLE);
+	expect_decision(s, "audit:read", 0, SAAS_REASON_TENANT_DELETED);
+	expect_decision(s, "tenant:*", 0, SAAS_REASON_TENANT_DELETED);
+	expect_decision(s, "*:export", 0, SAAS_REASON_TENANT_DELETED);
+	expect_decision(s, "project:read", 0, SAAS_REASON_TENANT_DELETED);
+	saas_scope_free(s);
+	ck_ok(saas_scope_new(&s, del, SAAS_ACTOR_USER, u2)); /* the status comes first */
+	expect_decision(s, "tenant:update", 0, SAAS_REASON_TENANT_DELETED);
+	expect_decision(s, "tenant:read", 0, SAAS_REASON_NOT_MEMBER);
+	saas_scope_free(s);
+
+	saas_free(gid);
+	saas_free(gid2);
+	saas_decision_free(dec);
+	dec = NULL;
+	th_close(ctx);
+	ctx = NULL;
+}
+END_TEST
+
+START_TEST(reason_names)
+{
+	static const char *const names[SAAS_REASON_MAX + 1] = {
+		NULL, "role", "system", "support_grant", "tenant_not_found", "tenant_suspended",
+		"tenant_deleted", "not_member", "no_role_grants", "support_grant_missing",
+		"support_grant_expired", "support_grant_lacks", "apikey_unknown"};
+
+	for (int r = 1; r <= SAAS_REASON_MAX; r++) {
+		ck_assert_str_eq(saas_reason_name(r), names[r]);
+		ck_assert_int_eq(saas_reason_from_name(saas_reason_name(r)), r);
+	}
+	ck_assert_str_eq(saas_reason_name(0), "unknown");
+	ck_assert_str_eq(saas_reason_name(-1), "unknown");
+	ck_assert_str_eq(saas_reason_name(SAAS_REASON_MAX + 1), "unknown");
+	ck_rc(saas_reason_from_name("unknown"), SAAS_EINVAL);
+	ck_field("reason");
+	ck_assert_ptr_nonnull(strstr(saas_error_message(saas_error_last()), "unknown"));
+	ck_rc(saas_reason_from_name("Role"), SAAS_EINVAL);
+	ck_field("reason");
+	ck_rc(saas_reason_from_name(""), SAAS_EINVAL);
+	ck_rc(saas_reason_from_name(NULL), SAAS_EINVAL);
+}
+END_TEST
+
+START_TEST(api_refusals)
+{
+	saas_decision *d = NULL;
+	saas_scope *s, *none;
+	saas_authz_stats st;
+	const char *t;
+	char *text = NULL;
+
+	ctx = th_open(url);
+	t = th_tenant(ctx, "acme");
+	ck_rc(saas_decision_new(NULL), SAAS_EINVAL);
+	ck_ok(saas_decision_new(&d));
+	/* An empty decision. */
+	ck_assert_int_eq(saas_decision_allowed(d), 0);
+	ck_assert_int_eq(saas_decision_reason(d), 0);
+	ck_assert_ptr_null(saas_decision_role(d));
+	ck_assert_ptr_null(saas_decision_pattern(d));
+	ck_assert_ptr_null(saas_decision_grant_id(d));
+	ck_rc(saas_decision_explain(&text, d), SAAS_EINVAL);
+	ck_rc(saas_decision_to_json(&text, d), SAAS_EINVAL);
+	ck_assert_int_eq(saas_decision_allowed(NULL), 0);
+	ck_assert_int_eq(saas_decision_reason(NULL), 0);
+	ck_assert_ptr_null(saas_decision_role(NULL));
+	ck_assert_ptr_null(saas_decision_pattern(NULL));
+	ck_assert_ptr_null(saas_decision_grant_id(NULL));
+	ck_rc(saas_decision_explain(NULL, d), SAAS_EINVAL);
+	ck_rc(saas_decision_explain(&text, NULL), SAAS_EINVAL);
+	ck_rc(saas_decision_to_json(NULL, d), SAAS_EINVAL);
+	ck_rc(saas_decision_to_json(&text, NULL), SAAS_EINVAL);
+	saas_decision_free(NULL);
+
+	ck_ok(saas_scope_new(&s, t, SAAS_ACTOR_SYSTEM, "cron"));
+	ck_ok(saas_scope_new(&none, NULL, SAAS_ACTOR_SYSTEM, "cron"));
+	ck_rc(saas_authorize(d, NULL, s, "tenant:read"), SAAS_EINVAL);
+	ck_rc(saas_authorize(d, ctx, NULL, "tenant:read"), SAAS_EINVAL);
+	ck_field("scope");
+	ck_rc(saas_authorize(d, ctx, none, "tenant:read"), SAAS_EINVAL);
+	ck_field("scope");
+	for (const char *const *p = (const char *const[]){"Tenant:read", "tenant", "tenant:",
+	                                                  "proj*:read", "a:b:c", "", NULL};
+	     *p; p++) {
+		ck_rc(saas_authorize(d, ctx, s, *p), SAAS_EINVAL);
+		ck_field("permission");
+	}
+	ck_rc(saas_authorize(d, ctx, s, NULL), SAAS_EINVAL);
+	ck_field("permission");
+	/* A refusal leaves no decision behind. */
+	ck_assert_int_eq(saas_decision_reason(d), 0);
+	ck_ok(saas_authorize(d, ctx, s, "*:*"));
+	ck_assert_int_eq(saas_decision_reason(d), SAAS_REASON_SYSTEM);
+
+	ck_rc(saas_authz_stats_get(NULL, ctx), SAAS_EINVAL);
+	ck_rc(saas_authz_stats_get(&st, NULL), SAAS_EINVAL);
+	ck_ok(saas_authz_stats_get(&st, ctx));
+	ck_assert_uint_eq(st.capacity, 100000);
+	ck_rc(saas_authz_invalidate(NULL, t), SAAS_EINVAL);
+	ck_rc(saas_authz_invalidate(ctx, "ten_nope"), SAAS_EINVAL);
+	ck_ok(saas_authz_invalidate(ctx, t));
+	ck_ok(saas_authz_invalidate(ctx, NULL));
+	ck_ok(saas_authz_invalidate(ctx, NO_TENANT));
+
+	saas_scope_free(s);
+	saas_scope_free(none);
+	saas_decision_free(d);
+	th_close(ctx);
+	ctx = NULL;
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("authz_property");
+	TCase *tc = tcase_create("authz_property");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, reason_names);
+	tcase_add_test(tc, api_refusals);
+	tcase_add_test(tc, every_reason);
+	tcase_add_test(tc, property);
+	tcase_add_test(tc, property_small_cache);
+	tcase_add_test(tc, property_no_cache);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run_on(TH_MEMORY | TH_SQLITE | TH_POSTGRES, &url, suite);
+}
