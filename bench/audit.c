@@ -78,6 +78,8 @@
 
 #include <saas.h>
 
+#include "common.h"
+
 #define DEFAULT_N 500
 #define DEFAULT_V 20000
 #define DEFAULT_BATCHES 20
@@ -88,45 +90,11 @@
 #define PG_MAX_PARAMS 65535
 #define NCOL 19
 
-static char tmpdir[4096];
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void cleanup(void)
-{
-	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "bench/audit: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	cleanup();
-	exit(1);
-}
-
-static void ok(int rc, const char *what)
-{
-	if (rc != SAAS_OK)
-		die("%s: %s: %s", what, saas_code_name(rc), saas_error_message(saas_error_last()));
-}
-
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);
 	if (!p)
-		die("out of memory");
+		bench_die("out of memory");
 	return p;
 }
 
@@ -276,7 +244,7 @@ static saas_ctx *open_lib(const char *url, int durable)
 	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
 	saas_ctx *c = NULL;
 	o.sqlite_synchronous_full = durable;
-	ok(saas_ctx_open(&c, url, &o), url);
+	bench_check(saas_ctx_open(&c, url, &o), url);
 	return c;
 }
 
@@ -286,22 +254,22 @@ static char *new_tenant(saas_ctx *c, const char *slug, int personal, saas_scope 
 	saas_scope *sys;
 	saas_tenant *t;
 	char *id;
-	ok(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "scope");
-	ok(saas_tenant_create(&t, c, sys, slug, slug), "tenant");
+	bench_check(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "scope");
+	bench_check(saas_tenant_create(&t, c, sys, slug, slug), "tenant");
 	id = strdup(saas_tenant_id(t));
 	if (!id)
-		die("out of memory");
+		bench_die("out of memory");
 	saas_tenant_free(t);
 	saas_scope_free(sys);
-	ok(saas_scope_new(scope, id, SAAS_ACTOR_USER, ACTOR), "scope");
+	bench_check(saas_scope_new(scope, id, SAAS_ACTOR_USER, ACTOR), "scope");
 	if (personal)
-		ok(saas_scope_set_ip(*scope, IP), "ip");
+		bench_check(saas_scope_set_ip(*scope, IP), "ip");
 	return id;
 }
 
 static void lib_append(saas_ctx *c, saas_scope *s)
 {
-	ok(saas_audit_record(NULL, c, s, ACTION, "user", ACTOR, META), "saas_audit_record");
+	bench_check(saas_audit_record(NULL, c, s, ACTION, "user", ACTOR, META), "saas_audit_record");
 }
 
 static saas_audit_entry *lib_entries(size_t b)
@@ -320,7 +288,7 @@ static saas_audit_entry *lib_entries(size_t b)
 
 static void lib_batch(saas_ctx *c, saas_scope *s, const saas_audit_entry *e, size_t b)
 {
-	ok(saas_audit_record_batch(NULL, c, s, e, b), "saas_audit_record_batch");
+	bench_check(saas_audit_record_batch(NULL, c, s, e, b), "saas_audit_record_batch");
 }
 
 /* V events with personal data, in batches (untimed setup for verification). */
@@ -339,10 +307,10 @@ static double lib_verify_best(saas_ctx *c, saas_scope *s, int64_t *events)
 	for (int pass = 0; pass < 3; pass++) {
 		saas_audit_report *r = NULL;
 		double t0 = now_s();
-		ok(saas_audit_verify(&r, c, s), "saas_audit_verify");
+		bench_check(saas_audit_verify(&r, c, s), "saas_audit_verify");
 		double dt = now_s() - t0;
 		if (!saas_audit_report_ok(r))
-			die("verify: %s", saas_audit_report_message(r));
+			bench_die("verify: %s", saas_audit_report_message(r));
 		*events = saas_audit_report_events(r);
 		saas_audit_report_free(r);
 		if (dt < best)
@@ -408,14 +376,14 @@ static void sq(sqlite3 *db, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		die("sqlite: %s: %s", sql, err ? err : "?");
+		bench_die("sqlite: %s: %s", sql, err ? err : "?");
 }
 
 static sqlite3_stmt *sq_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-		die("prepare: %s", sqlite3_errmsg(db));
+		bench_die("prepare: %s", sqlite3_errmsg(db));
 	return st;
 }
 
@@ -441,7 +409,7 @@ static void sq_insert(sqlite3 *db, sqlite3_stmt *ins, const struct raw_stream *s
 		}
 	}
 	if (sqlite3_step(ins) != SQLITE_DONE)
-		die("insert: %s", sqlite3_errmsg(db));
+		bench_die("insert: %s", sqlite3_errmsg(db));
 	sqlite3_reset(ins);
 }
 
@@ -458,7 +426,7 @@ static void sq_raw_open(struct sq_raw *r, const char *path, size_t batch)
 {
 	char sql[1024];
 	if (sqlite3_open(path, &r->db) != SQLITE_OK)
-		die("sqlite3_open %s", path);
+		bench_die("sqlite3_open %s", path);
 	sq(r->db, "PRAGMA journal_mode=WAL");
 	sq(r->db, "PRAGMA synchronous=FULL");
 	sq(r->db, "PRAGMA busy_timeout=5000");
@@ -571,14 +539,14 @@ static void bench_sqlite(size_t n, size_t v, size_t batches, size_t b)
 	struct raw_stream rs_p, rs_n, rb_p, rb_n;
 	saas_scope *s_p, *s_n, *sb_p, *sb_n;
 
-	snprintf(url, sizeof url, "sqlite:%s/lib.db", tmpdir);
+	snprintf(url, sizeof url, "sqlite:%s/lib.db", bench_tmpdir);
 	saas_ctx *c = open_lib(url, 1);
 	char *t_p = new_tenant(c, "bench-append-ip", 1, &s_p);
 	char *t_n = new_tenant(c, "bench-append-none", 0, &s_n);
 	char *tb_p = new_tenant(c, "bench-batch-ip", 1, &sb_p);
 	char *tb_n = new_tenant(c, "bench-batch-none", 0, &sb_n);
 
-	snprintf(path, sizeof path, "%s/raw.db", tmpdir);
+	snprintf(path, sizeof path, "%s/raw.db", bench_tmpdir);
 	sq_raw_open(&raw, path, b);
 	raw_stream_init(&rs_p, t_p, raw_personal);
 	raw_stream_init(&rs_n, t_n, NULL);
@@ -626,12 +594,12 @@ static void bench_sqlite(size_t n, size_t v, size_t batches, size_t b)
 	/* Bytes, and the raw baseline: read every row and hash its columns. */
 	sqlite3 *db;
 	sqlite3_stmt *st;
-	snprintf(path, sizeof path, "%s/lib.db", tmpdir);
+	snprintf(path, sizeof path, "%s/lib.db", bench_tmpdir);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		die("open %s", path);
+		bench_die("open %s", path);
 	snprintf(sql, sizeof sql, "%s'%s'", ROW_BYTES, tenant);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		die("bytes: %s", sqlite3_errmsg(db));
+		bench_die("bytes: %s", sqlite3_errmsg(db));
 	double bytes = (double)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	snprintf(sql, sizeof sql, "SELECT %s FROM audit_events WHERE tenant_id = '%s' ORDER BY seq",
@@ -640,7 +608,7 @@ static void bench_sqlite(size_t n, size_t v, size_t batches, size_t b)
 	for (int pass = 0; pass < 3; pass++) {
 		double t0 = now_s();
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-			die("scan: %s", sqlite3_errmsg(db));
+			bench_die("scan: %s", sqlite3_errmsg(db));
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const unsigned char *cols[NCOL];
 			size_t lens[NCOL];
@@ -669,7 +637,7 @@ static PGresult *pq(PGconn *c, const char *sql, ExecStatusType want)
 {
 	PGresult *r = PQexec(c, sql);
 	if (PQresultStatus(r) != want)
-		die("postgres: %s: %s", sql, PQerrorMessage(c));
+		bench_die("postgres: %s: %s", sql, PQerrorMessage(c));
 	return r;
 }
 
@@ -682,7 +650,7 @@ static void pq_prepare(PGconn *c, const char *name, const char *sql, int nparams
 {
 	PGresult *r = PQprepare(c, name, sql, nparams, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		die("prepare %s: %s", name, PQerrorMessage(c));
+		bench_die("prepare %s: %s", name, PQerrorMessage(c));
 	PQclear(r);
 }
 
@@ -701,7 +669,7 @@ static void pg_raw_exec(struct pg_raw *r, const char *name, const struct raw_str
 		raw_values(s, &rows[i], r->vals + i * NCOL);
 	PGresult *res = PQexecPrepared(r->c, name, (int)(m * NCOL), r->vals, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		die("insert: %s", PQerrorMessage(r->c));
+		bench_die("insert: %s", PQerrorMessage(r->c));
 	PQclear(res);
 }
 
@@ -743,7 +711,7 @@ static char *pg_setting(PGconn *c, const char *name)
 	char *v = strdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (!v)
-		die("out of memory");
+		bench_die("out of memory");
 	return v;
 }
 
@@ -778,7 +746,7 @@ static void bench_postgres(size_t n, size_t v, size_t batches, size_t b)
 
 	raw.c = PQconnectdb(owner);
 	if (PQstatus(raw.c) != CONNECTION_OK)
-		die("connect: %s", PQerrorMessage(raw.c));
+		bench_die("connect: %s", PQerrorMessage(raw.c));
 	pq_ok(raw.c, "SET client_min_messages = warning");
 	char *fsync = pg_setting(raw.c, "fsync");
 	char *sync_commit = pg_setting(raw.c, "synchronous_commit");
@@ -904,6 +872,7 @@ static size_t arg(int argc, char **argv, int i, size_t def)
 
 int main(int argc, char **argv)
 {
+	bench_name = "audit";
 	size_t n = arg(argc, argv, 1, DEFAULT_N);
 	size_t v = arg(argc, argv, 2, DEFAULT_V);
 	size_t batches = arg(argc, argv, 3, DEFAULT_BATCHES);
@@ -918,17 +887,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (sodium_init() < 0)
-		die("sodium_init");
+		bench_die("sodium_init");
 	make_raw_personal();
-	snprintf(tmpdir, sizeof tmpdir, "%s/libsaas-bench-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir))
-		die("mkdtemp %s", tmpdir);
+	snprintf(bench_tmpdir, sizeof bench_tmpdir, "%s/libsaas-bench-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(bench_tmpdir))
+		bench_die("mkdtemp %s", bench_tmpdir);
 	bench_sqlite(n, v, batches, b);
 #ifdef SAAS_BENCH_POSTGRES
 	bench_postgres(n, v, batches, b);
 #else
 	printf("{\"bench\":\"audit\",\"backend\":\"postgres\",\"skipped\":\"built without libpq\"}\n");
 #endif
-	cleanup();
+	bench_cleanup();
 	return 0;
 }

@@ -69,6 +69,8 @@
 
 #include <saas.h>
 
+#include "common.h"
+
 #define DEFAULT_M 300   /* operations per thread and side: ~20-30 s in all on 2 cores */
 #define WARM 3          /* untimed operations per thread and side before each k */
 #define MAX_THREADS 8
@@ -84,24 +86,6 @@ static char (*user_ids)[40];           /* MAX_THREADS * per_slot, the library's 
 static char tenant_ids[N_TENANTS][40];
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench/postgres: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void check(int rc, const char *what)
-{
-	if (rc != SAAS_OK)
-		die("%s: %s: %s", what, saas_code_name(rc), saas_error_message(saas_error_last()));
-}
 
 static double now_s(void)
 {
@@ -141,7 +125,7 @@ static PGconn *pg_connect(const char *url, const char *who)
 	PGconn *c = PQconnectdb(url);
 
 	if (!c || PQstatus(c) != CONNECTION_OK)
-		die("cannot connect as the %s: %s", who, c ? PQerrorMessage(c) : "out of memory");
+		bench_die("cannot connect as the %s: %s", who, c ? PQerrorMessage(c) : "out of memory");
 	PQsetNoticeProcessor(c, notice_ignore, NULL); /* "schema ... does not exist, skipping" */
 	return c;
 }
@@ -153,7 +137,7 @@ static void pg_script(PGconn *c, const char *sql, const char *what)
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		die("%s: %s", what, PQerrorMessage(c));
+		bench_die("%s: %s", what, PQerrorMessage(c));
 	PQclear(res);
 }
 
@@ -247,7 +231,7 @@ static PGconn *raw_open(void)
 	for (int s = 0; s < S_COUNT; s++) {
 		PGresult *res = PQprepare(c, stmt_name[s], raw_sql[s], 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			die("raw: preparing %s: %s", stmt_name[s], PQerrorMessage(c));
+			bench_die("raw: preparing %s: %s", stmt_name[s], PQerrorMessage(c));
 		PQclear(res);
 	}
 	return c;
@@ -259,7 +243,7 @@ static void raw_cmd(PGconn *c, const char *sql)
 	PGresult *res = PQexec(c, sql);
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		die("raw: %s: %s", sql, PQerrorMessage(c));
+		bench_die("raw: %s: %s", sql, PQerrorMessage(c));
 	PQclear(res);
 }
 
@@ -270,9 +254,9 @@ static PGresult *raw_run(PGconn *c, int s, int n, const char *const *vals, int r
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		die("raw: %s: %s", stmt_name[s], PQerrorMessage(c));
+		bench_die("raw: %s: %s", stmt_name[s], PQerrorMessage(c));
 	if (rows >= 0 && PQntuples(res) != rows)
-		die("raw: %s: %d rows, expected %d", stmt_name[s], PQntuples(res), rows);
+		bench_die("raw: %s: %d rows, expected %d", stmt_name[s], PQntuples(res), rows);
 	return res;
 }
 
@@ -296,7 +280,7 @@ static void raw_add_one(PGconn *c, const char *tenant, const char *uid, size_t i
 	raw_cmd(c, "BEGIN");
 	res = raw_run(c, S_TENANT_LOCK, 1, (const char *[]){tenant}, 1);
 	if (strcmp(PQgetvalue(res, 0, 3), "active") != 0)
-		die("raw: tenant %s is not active", tenant);
+		bench_die("raw: tenant %s is not active", tenant);
 	PQclear(res);
 	raw_run_clear(c, S_USER, 1, (const char *[]){uid}, 1);
 	raw_run_clear(c, S_MEMBER_GET, 2, (const char *[]){tenant, uid}, 0);
@@ -325,7 +309,7 @@ static size_t raw_get_one(PGconn *c, const char *tenant, const char *uid)
 	raw_cmd(c, "BEGIN");
 	res = raw_run(c, S_TENANT, 1, (const char *[]){tenant}, 1);
 	if (strcmp(PQgetvalue(res, 0, 3), "active") != 0)
-		die("raw: tenant %s is not active", tenant);
+		bench_die("raw: tenant %s is not active", tenant);
 	PQclear(res);
 	res = raw_run(c, S_MEMBER_GET, 2, (const char *[]){tenant, uid}, 1);
 	/* Copy out what a caller keeps: the id, the time, the roles. */
@@ -351,7 +335,7 @@ static size_t raw_get_min(PGconn *c, const char *tenant, const char *uid)
 
 	for (int r = 0; r < PQntuples(res); r++) {
 		if (strcmp(PQgetvalue(res, r, 0), "active") != 0)
-			die("raw: tenant %s is not active", tenant);
+			bench_die("raw: tenant %s is not active", tenant);
 		snprintf(id, sizeof id, "%s", PQgetvalue(res, r, 1));
 		created = strtoll(PQgetvalue(res, r, 2), NULL, 10);
 		if (!PQgetisnull(res, r, 3) && created > 0 && id[0])
@@ -392,10 +376,10 @@ static void one(struct worker *w, enum side side, size_t i)
 
 	switch (side * 2 + w->op) {
 	case LIB * 2 + ADD:
-		check(saas_member_add(NULL, w->ctx, w->scope, uid, roles, 1), "saas_member_add");
+		bench_check(saas_member_add(NULL, w->ctx, w->scope, uid, roles, 1), "saas_member_add");
 		break;
 	case LIB * 2 + GET:
-		check(saas_member_get(&m, w->ctx, w->scope, uid), "saas_member_get");
+		bench_check(saas_member_get(&m, w->ctx, w->scope, uid), "saas_member_get");
 		w->roles[side] += saas_member_role_count(m);
 		saas_member_free(m);
 		break;
@@ -409,7 +393,7 @@ static void one(struct worker *w, enum side side, size_t i)
 		w->roles[side] += raw_get_min(w->pg, w->tenant_id, uid);
 		break;
 	default:
-		die("bad work item");
+		bench_die("bad work item");
 	}
 	w->busy[side] += now_s() - t0;
 }
@@ -438,7 +422,7 @@ static void run_phase(double rate[SIDES], struct worker *w, size_t k, enum op op
 	size_t n = (to - from) * (size_t)passes;
 
 	if (pthread_barrier_init(&start, NULL, (unsigned)k + 1) != 0)
-		die("pthread_barrier_init failed");
+		bench_die("pthread_barrier_init failed");
 	for (size_t i = 0; i < k; i++) {
 		w[i].op = op;
 		w[i].from = from;
@@ -447,7 +431,7 @@ static void run_phase(double rate[SIDES], struct worker *w, size_t k, enum op op
 		memset(w[i].busy, 0, sizeof w[i].busy);
 		memset(w[i].roles, 0, sizeof w[i].roles);
 		if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0)
-			die("pthread_create failed");
+			bench_die("pthread_create failed");
 	}
 	pthread_barrier_wait(&start);
 	for (int s = 0; s < SIDES; s++)
@@ -458,7 +442,7 @@ static void run_phase(double rate[SIDES], struct worker *w, size_t k, enum op op
 			if (w[i].busy[s] > 0)
 				rate[s] += (double)n / w[i].busy[s];
 			if (op == GET && w[i].roles[s] != n)
-				die("%s read %zu roles, expected %zu",
+				bench_die("%s read %zu roles, expected %zu",
 				    s == LIB ? "libsaas" : s == RAW ? "raw" : "raw_min", w[i].roles[s], n);
 		}
 	}
@@ -474,24 +458,24 @@ static void setup(void)
 	char slug[32], email[64], *role;
 
 	/* The owner migrates (auto_migrate), then the library's tables are emptied. */
-	check(saas_ctx_open(&ctx, owner_url, NULL), "saas_ctx_open (owner, migrate)");
+	bench_check(saas_ctx_open(&ctx, owner_url, NULL), "saas_ctx_open (owner, migrate)");
 	saas_ctx_free(ctx);
 	pg_script(owner, lib_truncate, "emptying the library's tables");
 
 	/* Tenants and users through the library, as the application. */
-	check(saas_ctx_open(&ctx, app_url, NULL), "saas_ctx_open (application)");
-	check(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "saas_scope_new");
+	bench_check(saas_ctx_open(&ctx, app_url, NULL), "saas_ctx_open (application)");
+	bench_check(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "saas_scope_new");
 	for (size_t t = 0; t < N_TENANTS; t++) {
 		saas_tenant *ten = NULL;
 		snprintf(slug, sizeof slug, "bench-%zu", t);
-		check(saas_tenant_create(&ten, ctx, sys, slug, "Bench"), "saas_tenant_create");
+		bench_check(saas_tenant_create(&ten, ctx, sys, slug, "Bench"), "saas_tenant_create");
 		snprintf(tenant_ids[t], sizeof tenant_ids[t], "%s", saas_tenant_id(ten));
 		saas_tenant_free(ten);
 	}
 	for (size_t i = 0; i < MAX_THREADS * per_slot; i++) {
 		saas_user *u = NULL;
 		snprintf(email, sizeof email, "user%zu@bench.example", i);
-		check(saas_user_create(&u, ctx, sys, email, NULL), "saas_user_create");
+		bench_check(saas_user_create(&u, ctx, sys, email, NULL), "saas_user_create");
 		snprintf(user_ids[i], sizeof user_ids[i], "%s", saas_user_id(u));
 		saas_user_free(u);
 	}
@@ -503,7 +487,7 @@ static void setup(void)
 	role = PQescapeIdentifier(owner, PQuser(app), strlen(PQuser(app)));
 	PQfinish(app);
 	if (!role)
-		die("escaping the role name: %s", PQerrorMessage(owner));
+		bench_die("escaping the role name: %s", PQerrorMessage(owner));
 	char grants[512];
 	snprintf(grants, sizeof grants,
 	         "GRANT USAGE ON SCHEMA bench_raw TO %s;"
@@ -554,13 +538,13 @@ static void run_k(unsigned k)
 	double rate[SIDES];
 
 	opts.pool_size = k;
-	check(saas_ctx_open(&ctx, app_url, &opts), "saas_ctx_open (pool)");
+	bench_check(saas_ctx_open(&ctx, app_url, &opts), "saas_ctx_open (pool)");
 	memset(w, 0, sizeof w);
 	for (size_t i = 0; i < k; i++) {
 		w[i].slot = i;
 		w[i].tenant_id = tenant_ids[k - 1 + i];
 		w[i].ctx = ctx;
-		check(saas_scope_new(&w[i].scope, w[i].tenant_id, SAAS_ACTOR_SYSTEM, "bench"),
+		bench_check(saas_scope_new(&w[i].scope, w[i].tenant_id, SAAS_ACTOR_SYSTEM, "bench"),
 		      "saas_scope_new");
 		w[i].pg = raw_open();
 	}
@@ -592,6 +576,7 @@ static void skipped(const char *why)
 
 int main(int argc, char **argv)
 {
+	bench_name = "postgres";
 	struct rusage ru;
 	int opt;
 
@@ -622,7 +607,7 @@ int main(int argc, char **argv)
 	per_slot = WARM + M;
 	user_ids = calloc(MAX_THREADS * per_slot, sizeof *user_ids);
 	if (!user_ids)
-		die("out of memory");
+		bench_die("out of memory");
 	owner = pg_connect(owner_url, "owner");
 	setup();
 

@@ -38,52 +38,18 @@
 
 #include <saas.h>
 
+#include "common.h"
+
 #define DEFAULT_N 1000 /* ~3-10 s in all on a 2-core VM, fsync-bound */
 #define WRITE_BLOCK 50 /* member_add: the sides alternate in blocks of this many */
 #define READ_PASSES 10 /* member_get: best of this many passes over the N members */
 
-static char tmpdir[4096];
-
 /* ---- helpers ---------------------------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void cleanup(void)
-{
-	if (tmpdir[0] && nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		perror(tmpdir);
-	tmpdir[0] = '\0';
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench/store: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cleanup();
-	exit(1);
-}
-
-static void check(int rc, const char *what)
-{
-	if (rc != SAAS_OK)
-		die("%s: %s: %s", what, saas_code_name(rc), saas_error_message(saas_error_last()));
-}
 
 static void sq_check(sqlite3 *db, int rc, int want, const char *what)
 {
 	if (rc != want)
-		die("sqlite: %s: %s (%d)", what, sqlite3_errmsg(db), rc);
+		bench_die("sqlite: %s: %s (%d)", what, sqlite3_errmsg(db), rc);
 }
 
 static double now_s(void)
@@ -165,34 +131,34 @@ static void lib_setup(struct lib_side *L, size_t n)
 	saas_scope *sys = NULL;
 	saas_tenant *t = NULL;
 
-	snprintf(url, sizeof url, "sqlite:%s/lib.db", tmpdir);
+	snprintf(url, sizeof url, "sqlite:%s/lib.db", bench_tmpdir);
 	L->n = n;
 	L->user_ids = calloc(n, sizeof *L->user_ids);
 	if (!L->user_ids)
-		die("out of memory");
+		bench_die("out of memory");
 
 	/* Setup is untimed: create the tenant and the users with synchronous=NORMAL
 	 * to spare N fsyncs, then reopen with the defaults for the measurement. */
 	fast.sqlite_synchronous_full = 0;
-	check(saas_ctx_open(&L->ctx, url, &fast), "saas_ctx_open (setup)");
-	check(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "saas_scope_new");
-	check(saas_tenant_create(&t, L->ctx, sys, "bench", "Bench"), "saas_tenant_create");
-	check(saas_scope_new(&L->scope, saas_tenant_id(t), SAAS_ACTOR_SYSTEM, "bench"),
+	bench_check(saas_ctx_open(&L->ctx, url, &fast), "saas_ctx_open (setup)");
+	bench_check(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "saas_scope_new");
+	bench_check(saas_tenant_create(&t, L->ctx, sys, "bench", "Bench"), "saas_tenant_create");
+	bench_check(saas_scope_new(&L->scope, saas_tenant_id(t), SAAS_ACTOR_SYSTEM, "bench"),
 	      "saas_scope_new");
 	for (size_t i = 0; i < n; i++) {
 		saas_user *u = NULL;
 		snprintf(email, sizeof email, "user%zu@bench.example", i);
-		check(saas_user_create(&u, L->ctx, sys, email, NULL), "saas_user_create");
+		bench_check(saas_user_create(&u, L->ctx, sys, email, NULL), "saas_user_create");
 		L->user_ids[i] = strdup(saas_user_id(u));
 		saas_user_free(u);
 		if (!L->user_ids[i])
-			die("out of memory");
+			bench_die("out of memory");
 	}
 	saas_tenant_free(t);
 	saas_scope_free(sys);
 	saas_ctx_free(L->ctx);
 
-	check(saas_ctx_open(&L->ctx, url, NULL), "saas_ctx_open"); /* WAL, synchronous=FULL */
+	bench_check(saas_ctx_open(&L->ctx, url, NULL), "saas_ctx_open"); /* WAL, synchronous=FULL */
 }
 
 /* Add members [from, to); returns the seconds taken. */
@@ -202,7 +168,7 @@ static double lib_member_add(struct lib_side *L, size_t from, size_t to)
 	double t0 = now_s();
 
 	for (size_t i = from; i < to; i++)
-		check(saas_member_add(NULL, L->ctx, L->scope, L->user_ids[i], roles, 1),
+		bench_check(saas_member_add(NULL, L->ctx, L->scope, L->user_ids[i], roles, 1),
 		      "saas_member_add");
 	return now_s() - t0;
 }
@@ -214,13 +180,13 @@ static double lib_member_get(struct lib_side *L)
 
 	for (size_t i = 0; i < L->n; i++) {
 		saas_member *m = NULL;
-		check(saas_member_get(&m, L->ctx, L->scope, L->user_ids[i]), "saas_member_get");
+		bench_check(saas_member_get(&m, L->ctx, L->scope, L->user_ids[i]), "saas_member_get");
 		found += saas_member_role_count(m);
 		saas_member_free(m);
 	}
 	double dt = now_s() - t0;
 	if (found != L->n)
-		die("libsaas: read %zu roles, expected %zu", found, L->n);
+		bench_die("libsaas: read %zu roles, expected %zu", found, L->n);
 	return dt;
 }
 
@@ -275,11 +241,11 @@ static void raw_setup(struct raw_side *R, size_t n)
 	char path[4200], email[64];
 	int64_t now = wall_ms();
 
-	snprintf(path, sizeof path, "%s/raw.db", tmpdir);
+	snprintf(path, sizeof path, "%s/raw.db", bench_tmpdir);
 	R->n = n;
 	R->user_ids = calloc(n, sizeof *R->user_ids);
 	if (!R->user_ids)
-		die("out of memory");
+		bench_die("out of memory");
 	sq_check(R->db, sqlite3_open_v2(path, &R->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                                                   SQLITE_OPEN_NOMUTEX, NULL),
 	         SQLITE_OK, "open");
@@ -347,7 +313,7 @@ static void raw_add_one(struct raw_side *R, size_t i)
 	sqlite3_bind_text(st, 1, R->tenant_id, -1, SQLITE_STATIC);
 	sq_check(R->db, sqlite3_step(st), SQLITE_ROW, "tenant status");
 	if (strcmp((const char *)sqlite3_column_text(st, 0), "active") != 0)
-		die("raw: tenant not active");
+		bench_die("raw: tenant not active");
 	sqlite3_reset(st);
 
 	st = R->st[S_USER]; /* the user exists */
@@ -420,7 +386,7 @@ static double raw_member_get(struct raw_side *R)
 	}
 	double dt = now_s() - t0;
 	if (found != R->n)
-		die("raw: read %zu roles, expected %zu", found, R->n);
+		bench_die("raw: read %zu roles, expected %zu", found, R->n);
 	return dt;
 }
 
@@ -436,6 +402,7 @@ static void raw_teardown(struct raw_side *R)
 
 int main(int argc, char **argv)
 {
+	bench_name = "store";
 	size_t n = DEFAULT_N;
 	struct lib_side L = {0};
 	struct raw_side R = {0};
@@ -447,8 +414,8 @@ int main(int argc, char **argv)
 		        DEFAULT_N);
 		return 2;
 	}
-	snprintf(tmpdir, sizeof tmpdir, "%s/libsaas-bench-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
+	snprintf(bench_tmpdir, sizeof bench_tmpdir, "%s/libsaas-bench-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(bench_tmpdir)) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -478,7 +445,7 @@ int main(int argc, char **argv)
 
 	lib_teardown(&L);
 	raw_teardown(&R);
-	cleanup();
+	bench_cleanup();
 
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"bench\":\"store\",\"op\":\"peak_rss\",\"peak_rss_kb\":%ld}\n", ru.ru_maxrss);
