@@ -623,6 +623,55 @@ START_TEST(a_transaction_costs_a_round_trip_per_statement)
 }
 END_TEST
 
+/* A decision the cache does not hold reads everything it needs in one round
+ * trip (the tenant, the member's roles, the custom roles, or a support
+ * actor's grants); a cached one in none. */
+START_TEST(an_uncached_decision_costs_one_round_trip)
+{
+	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
+	saas_ctx *off, *on;
+	saas_scope *user, *staff;
+	const char *a, *b, *u;
+	unsigned long long r0;
+	char *g;
+
+	two_tenants(&a, &b);
+	u = th_user(ctx, "decide@example.com");
+	ck_ok(saas_member_add(NULL, ctx, th_scope(a), u, (const char *[]){"custom"}, 1));
+	ck_ok(saas_support_grant(&g, ctx, th_scope(a), "sam", "viewer",
+	                         saas_ctx_now(ctx) + 3600 * 1000));
+	saas_free(g);
+	ck_ok(saas_scope_new(&user, a, SAAS_ACTOR_USER, u));
+	ck_ok(saas_scope_new(&staff, a, SAAS_ACTOR_SUPPORT, "sam"));
+	o.pool_size = 1;
+	o.clock = th_clock;
+	o.authz_cache_size = 0;
+	ck_ok(saas_ctx_open(&off, url, &o));
+	ck_ok(saas_authorize(NULL, off, user, "project:read")); /* prepares on the connection */
+	ck_ok(saas_authorize(NULL, off, staff, "member:read"));
+	for (int i = 0; i < 3; i++) {
+		r0 = saas__pg_round_trips();
+		ck_ok(saas_authorize(NULL, off, user, "project:read"));
+		ck_assert_int_eq(saas__pg_round_trips() - r0, 1);
+		r0 = saas__pg_round_trips();
+		ck_ok(saas_authorize(NULL, off, staff, "member:read"));
+		ck_assert_int_eq(saas__pg_round_trips() - r0, 1);
+	}
+	o.authz_cache_size = 100;
+	o.authz_refresh_ms = 3600 * 1000;
+	ck_ok(saas_ctx_open(&on, url, &o));
+	ck_ok(saas_authorize(NULL, on, user, "project:read"));
+	r0 = saas__pg_round_trips();
+	for (int i = 0; i < 10; i++)
+		ck_ok(saas_authorize(NULL, on, user, "project:read"));
+	ck_assert_int_eq(saas__pg_round_trips() - r0, 0);
+	saas_ctx_free(off);
+	saas_ctx_free(on);
+	saas_scope_free(user);
+	saas_scope_free(staff);
+}
+END_TEST
+
 /* The first failing message of a pipeline decides the error; the transaction
  * is then aborted, later statements fail at once, and the connection serves
  * the next transaction after the rollback. */
@@ -899,6 +948,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, a_dropped_connection_is_replaced);
 	tcase_add_test(tc, a_transaction_costs_a_round_trip_per_statement);
 	tcase_add_test(tc, a_failure_in_a_pipeline_names_what_failed);
+	tcase_add_test(tc, an_uncached_decision_costs_one_round_trip);
 	tcase_add_test(tc, a_connection_lost_before_the_first_statement_is_replaced);
 	tcase_add_test(tc, the_last_owner_rule_holds_under_concurrency);
 	tcase_add_test(tc, concurrent_appends_to_one_stream);
