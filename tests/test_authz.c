@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -612,7 +613,26 @@ START_TEST(cache_sees_other_processes_within_the_bound)
 	expect_on(lazy, user(carol), "project:update", 0, SAAS_REASON_NO_ROLE_GRANTS);
 	expect_on(ctx, user(carol), "project:update", 0, SAAS_REASON_NO_ROLE_GRANTS);
 
-	ck_ok(saas_member_set_roles(writer, th_scope(tenant), carol, (const char *[]){"admin"}, 1));
+	/* Another process (saasctl) makes carol an admin. */
+	{
+		char saasctl[4096];
+		pid_t pid;
+		int status = -1;
+		snprintf(saasctl, sizeof saasctl, "%s/tools/saasctl/saasctl",
+		         getenv("SAAS_BUILD_ROOT") ? getenv("SAAS_BUILD_ROOT") : ".");
+		fflush(NULL);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			execl(saasctl, saasctl, "--db", db, "--actor", "other-process", "member",
+			      "set-roles", "--tenant", tenant, "--user", carol, "--role", "admin",
+			      (char *)NULL);
+			_exit(127);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		              "%s could not change the roles (status %d)", saasctl, status);
+	}
 	/* PostgreSQL's notification travels through the server: wait for it. */
 	for (int i = 0; i < 100 && saas_authorize(NULL, strict, user(carol), "project:update"); i++)
 		usleep(10 * 1000);
