@@ -18,5 +18,7 @@
 #include "saas/audit.h"
 #include "saas/rbac.h"
 #include "saas/authz.h"
+#include "saas/ratelimit.h"
+#include "saas/totp.h"
 
 #endif

@@ -1082,5 +1082,46 @@ run --db "$CDB" --json audit list --tenant shop --action support.
 check "support grants and revocations are audited" eval 'rc_is 0 && json_true "[e[\"action\"] for e in d[\"items\"]] == [\"support.granted\", \"support.granted\", \"support.revoked\"]"'
 expect_usage "support grant without --role" --db "$CDB" support grant --tenant shop
 
+# ---- totp (docs/auth.md "TOTP"): no database needed ----
+NODB="sqlite:$tmp/no/such/dir/t.db"
+RFC_SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+run --db "$NODB" totp code --secret "$RFC_SECRET" --time 59 --digits 8
+check "totp code: RFC 6238 SHA1 at T=59, 8 digits" eval 'rc_is 0 && out_is 94287082 && err_empty'
+check "totp code opens no database" eval '[[ ! -e "$tmp/no" ]]'
+run totp code --secret "$RFC_SECRET" --time 59
+check "totp code: 6 digits by default" eval 'rc_is 0 && out_is 287082'
+run totp code --secret "gezd gnbv gy3t qojq gezd gnbv gy3t qojq" --time 1111111109 --digits 8
+check "totp code: lower case and spaces in the secret" eval 'rc_is 0 && out_is 07081804'
+run totp code --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA==== --time 1111111109 --digits 8 --algorithm sha256
+check "totp code: RFC 6238 SHA256 (32-byte seed)" eval 'rc_is 0 && out_is 68084774'
+run totp code --secret "$RFC_SECRET" --time 20000000000 --digits=8
+check "totp code: a time after 2038" eval 'rc_is 0 && out_is 65353130'
+run --json totp code --secret "$RFC_SECRET" --time 59
+check "totp code --json" eval 'rc_is 0 && json_true "d == {\"code\": \"287082\", \"step\": 1}"'
+run totp code --secret "$RFC_SECRET"
+check "totp code: now by default" eval 'rc_is 0 && out_matches "^[0-9]{6}$"'
+run totp code --secret GEZDGNBVGY3TQOJQ1EZDGNBVGY3TQOJQ --time 59
+check "totp code: a bad secret names the position, not the secret" eval 'rc_is 1 && out_empty && err_has "character 17" && err_has "SAAS_EINVAL" && ! err_has GEZDG'
+expect_usage "totp code without --secret" totp code --time 59
+expect_usage "totp code --digits 7" totp code --secret "$RFC_SECRET" --digits 7
+expect_usage "totp code --algorithm md5" totp code --secret "$RFC_SECRET" --algorithm md5
+expect_usage "totp code --time -5" totp code --secret "$RFC_SECRET" --time -5
+expect_usage "totp code --time 12x" totp code --secret "$RFC_SECRET" --time 12x
+run --db "$NODB" totp secret
+check "totp secret: 32 base32 characters (20 bytes)" eval 'rc_is 0 && out_matches "^[A-Z2-7]{32}$" && err_empty'
+NEWSECRET=$OUT
+run totp code --secret "$NEWSECRET" --time 59
+check "totp secret: its code can be computed" eval 'rc_is 0 && out_matches "^[0-9]{6}$"'
+run totp secret --bytes 16
+check "totp secret --bytes 16: 26 characters, no padding" eval 'rc_is 0 && out_matches "^[A-Z2-7]{26}$"'
+run totp secret --bytes 8
+check "totp secret --bytes 8 is refused" eval 'rc_is 1 && err_has "nbytes" && err_has "SAAS_EINVAL"'
+run totp secret --issuer "Acme & Co" --account "jane doe@example.com" --digits 8 --algorithm sha256
+check "totp secret --issuer --account: the secret, then the otpauth URI" eval 'rc_is 0 && out_lines 2 && out_matches "^([A-Z2-7]{32})
+otpauth://totp/Acme%20%26%20Co:jane%20doe%40example\.com\?secret=\1&issuer=Acme%20%26%20Co&algorithm=SHA256&digits=8&period=30$"'
+run --json totp secret --account a:b
+check "totp secret --json: secret and uri (no issuer)" eval 'rc_is 0 && json_true "d[\"uri\"] == \"otpauth://totp/a%3Ab?secret=\" + d[\"secret\"] + \"&algorithm=SHA1&digits=6&period=30\""'
+expect_usage "totp secret --issuer without --account" totp secret --issuer Acme
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [[ $fail -eq 0 ]]

@@ -306,6 +306,31 @@ static const struct sc_verb rbac_verbs[] = {
 	  {0}}},
 };
 
+/* One-time passwords (saas/totp.h, docs/auth.md "TOTP"); no database. */
+static const struct sc_verb totp_verbs[] = {
+	{"code", NULL, 0,
+	 "Print the TOTP code (RFC 6238) of a base32 secret, now or at --time: to check an "
+	 "authenticator app by hand.",
+	 sc_cmd_totp_code,
+	 {{"secret", "BASE32", SC_REQUIRED, "the secret, base32 (case and spaces do not matter)",
+	   NULL},
+	  {"time", "UNIX", 0, "seconds since the epoch (default: now)", NULL},
+	  {"digits", "N", 0, "6 (default) or 8", "6|8"},
+	  {"algorithm", "A", 0, "sha1 (default), sha256 or sha512", "sha1|sha256|sha512"},
+	  {0}}},
+	{"secret", NULL, 0,
+	 "Print a new random TOTP secret (base32); with --account, then its otpauth:// URI for "
+	 "a QR code.",
+	 sc_cmd_totp_secret,
+	 {{"bytes", "N", SC_POSITIVE, "random bytes, 16 to 64 (default 20)", NULL},
+	  {"issuer", "I", 0, "the service's name in the URI (needs --account)", NULL},
+	  {"account", "A", 0, "the user's account in the URI, e.g. an email", NULL},
+	  {"digits", "N", 0, "the URI's digits: 6 (default) or 8", "6|8"},
+	  {"algorithm", "A", 0, "the URI's algorithm: sha1 (default), sha256 or sha512",
+	   "sha1|sha256|sha512"},
+	  {0}}},
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct sc_noun sc_nouns[] = {
@@ -332,6 +357,8 @@ const struct sc_noun sc_nouns[] = {
 	 support_verbs, COUNT(support_verbs), 0},
 	{"check", "ask whether an actor may do a permission in a tenant (saas_authorize)",
 	 check_verbs, COUNT(check_verbs), 1},
+	{"totp", "one-time passwords (RFC 6238): a code of a secret, a new secret and its URI",
+	 totp_verbs, COUNT(totp_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -806,8 +833,9 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return sc_lib_error(rc);
 	}
-	/* keygen, and verify of an export file, need no database. */
-	rc = sc.verb->run == sc_cmd_audit_keygen ||
+	/* keygen, verify of an export file and the totp verbs need no database. */
+	rc = sc.verb->run == sc_cmd_audit_keygen || sc.verb->run == sc_cmd_totp_code ||
+	                     sc.verb->run == sc_cmd_totp_secret ||
 	                     (sc.verb->run == sc_cmd_audit_verify && sc_opt_value(&sc, &a, "file"))
 	             ? SC_EXIT_OK
 	             : open_ctx(&sc);

@@ -128,6 +128,8 @@ int sc_cmd_support_revoke(struct sc *sc, const struct sc_args *a);
 int sc_cmd_support_list(struct sc *sc, const struct sc_args *a);
 int sc_cmd_check(struct sc *sc, const struct sc_args *a);      /* cmd_check.c */
 int sc_cmd_rbac_test(struct sc *sc, const struct sc_args *a);  /* cmd_check.c */
+int sc_cmd_totp_code(struct sc *sc, const struct sc_args *a);   /* cmd_totp.c */
+int sc_cmd_totp_secret(struct sc *sc, const struct sc_args *a);
 
 /* ---- cmd_tenant.c ------------------------------------------------------------ */
 
