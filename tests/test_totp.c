@@ -131,7 +131,8 @@ START_TEST(base32_rfc4648_section_10)
 		saas_base32_free(dec, n);
 		/* Lower case, and without the padding. */
 		for (size_t k = 0; k <= strlen(v[i].enc); k++)
-			lower[k] = v[i].enc[k] == '=' ? '\0' : (char)(v[i].enc[k] | 0x20);
+			lower[k] = v[i].enc[k] == '=' || v[i].enc[k] == '\0' ? '\0'
+			                                                    : (char)(v[i].enc[k] | 0x20);
 		ck_ok(saas_base32_decode(&dec, &n, lower));
 		ck_assert_mem_eq(dec, v[i].plain, strlen(v[i].plain));
 		saas_base32_free(dec, n);
