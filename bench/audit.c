@@ -90,21 +90,6 @@
 #define PG_MAX_PARAMS 65535
 #define NCOL 19
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p)
-		bench_die("out of memory");
-	return p;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *const META = "{\"ip_country\":\"DE\",\"reason\":\"bad_password\"}";
 static const char *const ACTOR = "usr_01JBENCH0000000000000000AA";
 static const char *const ACTION = "user.login_failed";
@@ -218,7 +203,7 @@ static void raw_values(const struct raw_stream *s, const struct raw_row *r, cons
 static char *multi_insert_sql(const char *table, size_t rows, int dollar)
 {
 	size_t cap = 64 + rows * NCOL * 8, k = 0;
-	char *sql = xcalloc(1, cap);
+	char *sql = bench_calloc(1, cap);
 
 	k += (size_t)snprintf(sql + k, cap - k, "INSERT INTO %s VALUES ", table);
 	for (size_t r = 0; r < rows; r++) {
@@ -274,7 +259,7 @@ static void lib_append(saas_ctx *c, saas_scope *s)
 
 static saas_audit_entry *lib_entries(size_t b)
 {
-	saas_audit_entry *e = xcalloc(b, sizeof *e);
+	saas_audit_entry *e = bench_calloc(b, sizeof *e);
 	for (size_t i = 0; i < b; i++) {
 		saas_audit_entry one = SAAS_AUDIT_ENTRY_INIT;
 		one.action = ACTION;
@@ -306,9 +291,9 @@ static double lib_verify_best(saas_ctx *c, saas_scope *s, int64_t *events)
 	double best = 1e9;
 	for (int pass = 0; pass < 3; pass++) {
 		saas_audit_report *r = NULL;
-		double t0 = now_s();
+		double t0 = bench_now();
 		bench_check(saas_audit_verify(&r, c, s), "saas_audit_verify");
-		double dt = now_s() - t0;
+		double dt = bench_now() - t0;
 		if (!saas_audit_report_ok(r))
 			bench_die("verify: %s", saas_audit_report_message(r));
 		*events = saas_audit_report_events(r);
@@ -448,7 +433,7 @@ static void sq_raw_open(struct sq_raw *r, const char *path, size_t batch)
 		r->rest = sq_prepare(r->db, text);
 		free(text);
 	}
-	r->buf = xcalloc(batch, sizeof *r->buf);
+	r->buf = bench_calloc(batch, sizeof *r->buf);
 }
 
 static void sq_raw_close(struct sq_raw *r)
@@ -523,10 +508,10 @@ static void alternate(const struct sides *x, double t[4], size_t total, size_t p
 		size_t m = total - done < per_round ? total - done : per_round;
 		for (int k = 0; k < 4; k++) {
 			int side = round % 2 ? 3 - k : k;
-			double t0 = now_s();
+			double t0 = bench_now();
 			for (size_t i = 0; i < m; i++)
 				side_run(x, side, b);
-			t[side] += now_s() - t0;
+			t[side] += bench_now() - t0;
 		}
 	}
 }
@@ -606,7 +591,7 @@ static void bench_sqlite(size_t n, size_t v, size_t batches, size_t b)
 	         SELECT_COLUMNS, tenant);
 	double raw_best = 1e9;
 	for (int pass = 0; pass < 3; pass++) {
-		double t0 = now_s();
+		double t0 = bench_now();
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 			bench_die("scan: %s", sqlite3_errmsg(db));
 		while (sqlite3_step(st) == SQLITE_ROW) {
@@ -619,7 +604,7 @@ static void bench_sqlite(size_t n, size_t v, size_t batches, size_t b)
 			hash_columns(cols, lens, NCOL);
 		}
 		sqlite3_finalize(st);
-		double dt = now_s() - t0;
+		double dt = bench_now() - t0;
 		if (dt < raw_best)
 			raw_best = dt;
 	}
@@ -778,8 +763,8 @@ static void bench_postgres(size_t n, size_t v, size_t batches, size_t b)
 		pq_prepare(raw.c, "rest", text, (int)(b % raw.rows * NCOL));
 		free(text);
 	}
-	raw.buf = xcalloc(b, sizeof *raw.buf);
-	raw.vals = xcalloc(raw.rows * NCOL, sizeof *raw.vals);
+	raw.buf = bench_calloc(b, sizeof *raw.buf);
+	raw.vals = bench_calloc(raw.rows * NCOL, sizeof *raw.vals);
 	raw_stream_init(&rs_p, t_p, raw_personal);
 	raw_stream_init(&rs_n, t_n, NULL);
 	raw_stream_init(&rb_p, tb_p, raw_personal);
@@ -837,7 +822,7 @@ static void bench_postgres(size_t n, size_t v, size_t batches, size_t b)
 	         SELECT_COLUMNS, tenant);
 	double raw_best = 1e9;
 	for (int pass = 0; pass < 3; pass++) {
-		double t0 = now_s();
+		double t0 = bench_now();
 		PGresult *r = pq(raw.c, sql, PGRES_TUPLES_OK);
 		int rows = PQntuples(r);
 		for (int i = 0; i < rows; i++) {
@@ -852,7 +837,7 @@ static void bench_postgres(size_t n, size_t v, size_t batches, size_t b)
 			hash_columns(cols, lens, NCOL);
 		}
 		PQclear(r);
-		double dt = now_s() - t0;
+		double dt = bench_now() - t0;
 		if (dt < raw_best)
 			raw_best = dt;
 	}

@@ -194,23 +194,6 @@ static const char CASBIN_MODEL[] = "[request_definition]\n"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		bench_die("out of memory");
-	return p;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static long peak_rss_kb(void)
 {
 	struct rusage ru;
@@ -272,13 +255,13 @@ static void populate(struct world *w, saas_ctx *ctx, size_t nt, size_t nu, const
 
 	w->nt = nt;
 	w->nu = nu;
-	w->tid = xcalloc(nt, sizeof *w->tid);
-	w->uid = xcalloc(nu, sizeof *w->uid);
-	w->mem = xcalloc(nu, sizeof *w->mem);
-	w->nmem_of = xcalloc(nu, 1);
+	w->tid = bench_calloc(nt, sizeof *w->tid);
+	w->uid = bench_calloc(nu, sizeof *w->uid);
+	w->mem = bench_calloc(nu, sizeof *w->mem);
+	w->nmem_of = bench_calloc(nu, 1);
 	bench_check(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "bench"), "saas_scope_new");
 
-	t0 = now_s();
+	t0 = bench_now();
 	for (size_t t = 0; t < nt; t++) {
 		saas_tenant *ten = NULL;
 		snprintf(slug, sizeof slug, "bz%s-%zu", tag, t);
@@ -286,9 +269,9 @@ static void populate(struct world *w, saas_ctx *ctx, size_t nt, size_t nu, const
 		snprintf(w->tid[t], sizeof w->tid[t], "%s", saas_tenant_id(ten));
 		saas_tenant_free(ten);
 	}
-	w->s_tenants = now_s() - t0;
+	w->s_tenants = bench_now() - t0;
 
-	t0 = now_s();
+	t0 = bench_now();
 	for (size_t u = 0; u < nu; u++) {
 		saas_user *usr = NULL;
 		snprintf(email, sizeof email, "u%zu%s@bench.example", u, tag);
@@ -296,11 +279,11 @@ static void populate(struct world *w, saas_ctx *ctx, size_t nt, size_t nu, const
 		snprintf(w->uid[u], sizeof w->uid[u], "%s", saas_user_id(usr));
 		saas_user_free(usr);
 	}
-	w->s_users = now_s() - t0;
+	w->s_users = bench_now() - t0;
 
 	/* Memberships, one transaction each. */
-	uint32_t *count = xcalloc(nt, sizeof *count);
-	t0 = now_s();
+	uint32_t *count = bench_calloc(nt, sizeof *count);
+	t0 = bench_now();
 	for (size_t u = 0; u < nu; u++) {
 		unsigned k = 1 + (unsigned)rnd_below(MAX_TENANTS_PER_USER);
 		if (k > nt)
@@ -325,10 +308,10 @@ static void populate(struct world *w, saas_ctx *ctx, size_t nt, size_t nu, const
 			w->nmem++;
 		}
 	}
-	w->s_members = now_s() - t0;
+	w->s_members = bench_now() - t0;
 
-	w->tm_off = xcalloc(nt + 1, sizeof *w->tm_off);
-	w->tm_user = xcalloc(w->nmem, sizeof *w->tm_user);
+	w->tm_off = bench_calloc(nt + 1, sizeof *w->tm_off);
+	w->tm_user = bench_calloc(w->nmem, sizeof *w->tm_user);
 	for (size_t t = 0; t < nt; t++)
 		w->tm_off[t + 1] = w->tm_off[t] + count[t];
 	memset(count, 0, nt * sizeof *count);
@@ -406,12 +389,12 @@ static void gen_requests(struct requests *q, const struct world *w, size_t n)
 
 	while (cap < 2 * n)
 		cap <<= 1;
-	m.key = xcalloc(cap, sizeof *m.key);
-	m.val = xcalloc(cap, sizeof *m.val);
+	m.key = bench_calloc(cap, sizeof *m.key);
+	m.val = bench_calloc(cap, sizeof *m.val);
 	m.mask = cap - 1;
 	q->n = n;
-	q->r = xcalloc(n, sizeof *q->r);
-	q->actors = xcalloc(n, sizeof *q->actors);
+	q->r = bench_calloc(n, sizeof *q->r);
+	q->actors = bench_calloc(n, sizeof *q->actors);
 	q->nactors = 0;
 	q->allowed = 0;
 
@@ -454,7 +437,7 @@ static void gen_requests(struct requests *q, const struct world *w, size_t n)
 
 static saas_scope **make_scopes(const struct requests *q, const struct world *w)
 {
-	saas_scope **s = xcalloc(q->nactors, sizeof *s);
+	saas_scope **s = bench_calloc(q->nactors, sizeof *s);
 
 	for (size_t a = 0; a < q->nactors; a++)
 		bench_check(saas_scope_new(&s[a], w->tid[q->actors[a].tenant], SAAS_ACTOR_USER,
@@ -556,7 +539,7 @@ static double authorize_pass(saas_ctx *ctx, saas_decision *d, saas_scope **scope
                              size_t *allowed, size_t *mismatches)
 {
 	size_t ok = 0, bad = 0;
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	for (size_t k = 0; k < n; k++) {
 		const struct req *r = &q->r[idx ? idx[k] : k];
@@ -567,7 +550,7 @@ static double authorize_pass(saas_ctx *ctx, saas_decision *d, saas_scope **scope
 			bench_check(rc, "saas_authorize");
 		bad += (rc == SAAS_OK) != r->want;
 	}
-	double dt = now_s() - t0;
+	double dt = bench_now() - t0;
 	if (allowed)
 		*allowed = ok;
 	if (mismatches)
@@ -579,11 +562,11 @@ static double floor_pass(const struct table *tb, char **keys, const uint32_t *id
                          size_t *allowed)
 {
 	size_t ok = 0;
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	for (size_t k = 0; k < n; k++)
 		ok += table_get(tb, keys[idx ? idx[k] : k]) == 1;
-	double dt = now_s() - t0;
+	double dt = bench_now() - t0;
 	*allowed = ok;
 	return dt;
 }
@@ -659,7 +642,7 @@ static void uncached_sqlite(const char *path, const char *url, const struct worl
 			if (pass == 0)
 				bad += b;
 
-			double t0 = now_s();
+			double t0 = bench_now();
 			for (size_t i = from; i < to; i++) {
 				const struct req *r = &q->r[i];
 				int rc;
@@ -671,7 +654,7 @@ static void uncached_sqlite(const char *path, const char *url, const struct worl
 					bench_die("sqlite3_step: %s", sqlite3_errmsg(db));
 				sqlite3_reset(st);
 			}
-			raw += now_s() - t0;
+			raw += bench_now() - t0;
 		}
 		best_lib = lib < best_lib ? lib : best_lib;
 		best_raw = raw < best_raw ? raw : best_raw;
@@ -698,7 +681,7 @@ static void audited_sqlite(const char *url, const struct requests *q, saas_scope
 	saas_ctx_options o = SAAS_CTX_OPTIONS_INIT;
 	saas_ctx *ctx = NULL;
 	saas_decision *d = NULL;
-	uint32_t *idx = xcalloc(AUDITED_N, sizeof *idx);
+	uint32_t *idx = bench_calloc(AUDITED_N, sizeof *idx);
 	size_t n = 0, bad = 0;
 
 	for (size_t i = 0; i < q->n && n < AUDITED_N; i++)
@@ -852,9 +835,9 @@ static void casbin_run(struct casbin_result *res, const struct world *w, const s
 		         "npm install --prefix '%s' casbin@5 --no-audit --no-fund --loglevel=error"
 		         " >'%s' 2>&1",
 		         prefix, log);
-		double t0 = now_s();
+		double t0 = bench_now();
 		int rc = run_quiet(cmd);
-		res->install_s = now_s() - t0;
+		res->install_s = bench_now() - t0;
 		if (rc != 0) {
 			char why[400];
 			last_line(log, why, sizeof why);
@@ -1015,7 +998,7 @@ static void pg_uncached(size_t n)
 			lib += authorize_pass(ctx, d, scopes, &q, idx, to - from, NULL, &b);
 			if (pass == 0)
 				bad += b;
-			double t0 = now_s();
+			double t0 = bench_now();
 			for (size_t i = from; i < to; i++) {
 				const char *v[2] = {w.tid[q.r[i].tenant], w.uid[q.r[i].user]};
 				res = PQexecPrepared(raw, "roles", 2, v, NULL, NULL, 0);
@@ -1023,7 +1006,7 @@ static void pg_uncached(size_t n)
 					bench_die("select: %s", PQerrorMessage(raw));
 				PQclear(res);
 			}
-			rawt += now_s() - t0;
+			rawt += bench_now() - t0;
 		}
 		best_lib = lib < best_lib ? lib : best_lib;
 		best_raw = rawt < best_raw ? rawt : best_raw;
@@ -1138,9 +1121,9 @@ int main(int argc, char **argv)
 	o.sqlite_synchronous_full = 0;
 	bench_check(saas_ctx_open(&ctx, url, &o), "saas_ctx_open (population)");
 	load_grants(ctx);
-	double t0 = now_s();
+	double t0 = bench_now();
 	populate(&w, ctx, nt, nu, "");
-	double pop_s = now_s() - t0;
+	double pop_s = bench_now() - t0;
 	saas_ctx_free(ctx);
 
 	struct requests q = {0};
@@ -1156,24 +1139,24 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* ---- the floor's table and keys (untimed) ---- */
-	char **keys = xcalloc(q.n, sizeof *keys);
+	char **keys = bench_calloc(q.n, sizeof *keys);
 	struct table tb;
 	size_t cap = 16;
 	while (cap < 2 * q.n)
 		cap <<= 1;
-	tb.slots = xcalloc(cap, sizeof *tb.slots);
+	tb.slots = bench_calloc(cap, sizeof *tb.slots);
 	tb.mask = cap - 1;
 	for (size_t i = 0; i < q.n; i++) {
 		const struct req *r = &q.r[i];
 		char buf[256];
 		int len = snprintf(buf, sizeof buf, "%s|%s|%s", w.tid[r->tenant], w.uid[r->user],
 		                   PERMS[r->perm]);
-		keys[i] = xcalloc(1, (size_t)len + 1);
+		keys[i] = bench_calloc(1, (size_t)len + 1);
 		memcpy(keys[i], buf, (size_t)len + 1);
 		table_put(&tb, keys[i], r->want);
 	}
-	uint32_t *allowed_idx = xcalloc(q.allowed, sizeof *allowed_idx);
-	uint32_t *denied_idx = xcalloc(q.n - q.allowed, sizeof *denied_idx);
+	uint32_t *allowed_idx = bench_calloc(q.allowed, sizeof *allowed_idx);
+	uint32_t *denied_idx = bench_calloc(q.n - q.allowed, sizeof *denied_idx);
 	for (size_t i = 0, a = 0, dn = 0; i < q.n; i++) {
 		if (q.r[i].want)
 			allowed_idx[a++] = (uint32_t)i;
@@ -1193,9 +1176,9 @@ int main(int argc, char **argv)
 	bench_check(saas_decision_new(&d), "saas_decision_new");
 
 	/* Cold: each actor's first check loads it from the store and compiles it. */
-	uint32_t *first_idx = xcalloc(q.nactors, sizeof *first_idx);
+	uint32_t *first_idx = bench_calloc(q.nactors, sizeof *first_idx);
 	{
-		unsigned char *seen = xcalloc(q.nactors, 1);
+		unsigned char *seen = bench_calloc(q.nactors, 1);
 		size_t k = 0;
 		for (size_t i = 0; i < q.n; i++)
 			if (!seen[q.r[i].actor]) {

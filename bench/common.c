@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "saas.h"
 #include "common.h"
@@ -43,4 +44,21 @@ void bench_check(int rc, const char *what)
 {
 	if (rc != SAAS_OK)
 		bench_die("%s: %s: %s", what, saas_code_name(rc), saas_error_message(saas_error_last()));
+}
+
+void *bench_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		bench_die("out of memory");
+	return p;
+}
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

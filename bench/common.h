@@ -3,6 +3,7 @@
 #ifndef SAAS_BENCH_COMMON_H
 #define SAAS_BENCH_COMMON_H
 
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 /* The benchmark's name for messages ("bench/NAME: ..."); set it first. */
@@ -15,5 +16,9 @@ void bench_cleanup(void);
 noreturn void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* bench_die with the library's code and message unless rc is SAAS_OK. */
 void bench_check(int rc, const char *what);
+/* calloc, or bench_die (n 0 allocates one element's room). */
+void *bench_calloc(size_t n, size_t size);
+/* Seconds on the monotonic clock. */
+double bench_now(void);
 
 #endif

@@ -87,14 +87,6 @@ static char tenant_ids[N_TENANTS][40];
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int64_t wall_ms(void)
 {
 	struct timespec ts;
@@ -372,7 +364,7 @@ static void one(struct worker *w, enum side side, size_t i)
 	const char *roles[] = {"member"};
 	const char *uid = user_at(w->slot, i);
 	saas_member *m = NULL;
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	switch (side * 2 + w->op) {
 	case LIB * 2 + ADD:
@@ -395,7 +387,7 @@ static void one(struct worker *w, enum side side, size_t i)
 	default:
 		bench_die("bad work item");
 	}
-	w->busy[side] += now_s() - t0;
+	w->busy[side] += bench_now() - t0;
 }
 
 /* The sides take turns operation by operation, the first of each turn

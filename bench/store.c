@@ -52,14 +52,6 @@ static void sq_check(sqlite3 *db, int rc, int want, const char *what)
 		bench_die("sqlite: %s: %s (%d)", what, sqlite3_errmsg(db), rc);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int64_t wall_ms(void)
 {
 	struct timespec ts;
@@ -165,18 +157,18 @@ static void lib_setup(struct lib_side *L, size_t n)
 static double lib_member_add(struct lib_side *L, size_t from, size_t to)
 {
 	const char *roles[] = {"member"};
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	for (size_t i = from; i < to; i++)
 		bench_check(saas_member_add(NULL, L->ctx, L->scope, L->user_ids[i], roles, 1),
 		      "saas_member_add");
-	return now_s() - t0;
+	return bench_now() - t0;
 }
 
 static double lib_member_get(struct lib_side *L)
 {
 	size_t found = 0;
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	for (size_t i = 0; i < L->n; i++) {
 		saas_member *m = NULL;
@@ -184,7 +176,7 @@ static double lib_member_get(struct lib_side *L)
 		found += saas_member_role_count(m);
 		saas_member_free(m);
 	}
-	double dt = now_s() - t0;
+	double dt = bench_now() - t0;
 	if (found != L->n)
 		bench_die("libsaas: read %zu roles, expected %zu", found, L->n);
 	return dt;
@@ -354,18 +346,18 @@ static void raw_add_one(struct raw_side *R, size_t i)
 
 static double raw_member_add(struct raw_side *R, size_t from, size_t to)
 {
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	for (size_t i = from; i < to; i++)
 		raw_add_one(R, i);
-	return now_s() - t0;
+	return bench_now() - t0;
 }
 
 static double raw_member_get(struct raw_side *R)
 {
 	sqlite3_stmt *st = R->st[S_READ];
 	size_t found = 0;
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	for (size_t i = 0; i < R->n; i++) {
 		char id[40];
@@ -384,7 +376,7 @@ static double raw_member_get(struct raw_side *R)
 		sq_check(R->db, rc, SQLITE_DONE, "read membership");
 		sqlite3_reset(st);
 	}
-	double dt = now_s() - t0;
+	double dt = bench_now() - t0;
 	if (found != R->n)
 		bench_die("raw: read %zu roles, expected %zu", found, R->n);
 	return dt;

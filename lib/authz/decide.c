@@ -128,19 +128,9 @@ static int list_add(struct list *s, const char *str)
 	return SAAS_OK;
 }
 
-static int add_catalog(struct list *acc, const struct saas__role *c)
+static int list_add_fn(const char *perm, void *payload)
 {
-	int rc = SAAS_OK;
-
-	if (c->all)
-		return list_add(acc, "*");
-	for (size_t i = 0; !rc && i < c->nexact; i++)
-		rc = list_add(acc, c->exact[i]);
-	for (size_t i = 0; !rc && i < c->nres_wild; i++)
-		rc = list_add(acc, c->res_wild[i]);
-	for (size_t i = 0; !rc && i < c->nact_wild; i++)
-		rc = list_add(acc, c->act_wild[i]);
-	return rc;
+	return list_add(payload, perm);
 }
 
 /* Add what role `name` grants, its own and inherited, to `acc`. Roles were
@@ -155,7 +145,7 @@ static int add_effective(struct list *acc, saas_ctx *ctx, const struct load *l, 
 	int rc = SAAS_OK;
 
 	if (c)
-		return add_catalog(acc, c);
+		return saas__role_each(c, list_add_fn, acc);
 	if (depth > 64)
 		return saas__err(SAAS_ESTORE, NULL, "custom roles of the tenant inherit in a cycle");
 	if (!(d = def_find(l, name)))

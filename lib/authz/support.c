@@ -15,24 +15,6 @@
 #define MIN_MS (60 * 1000LL)
 #define MAX_MS (30 * 24 * 3600 * 1000LL)
 
-/* Each permission `role` grants (its effective set), for `fn`; stops at the
- * first non-zero return. */
-static int each_granted(const struct saas__role *r, int (*fn)(const char *perm, void *payload),
-                        void *payload)
-{
-	int rc = SAAS_OK;
-
-	if (r->all)
-		return fn("*", payload);
-	for (size_t i = 0; !rc && i < r->nexact; i++)
-		rc = fn(r->exact[i], payload);
-	for (size_t i = 0; !rc && i < r->nres_wild; i++)
-		rc = fn(r->res_wild[i], payload);
-	for (size_t i = 0; !rc && i < r->nact_wild; i++)
-		rc = fn(r->act_wild[i], payload);
-	return rc;
-}
-
 struct exceed {
 	saas_ctx *ctx;
 	const saas_scope *scope;
@@ -75,7 +57,7 @@ static int check_role(saas_ctx *ctx, const saas_scope *scope, const char *role)
 		               "tenant",
 		               role);
 	else
-		rc = each_granted(a.roles[0], check_own,
+		rc = saas__role_each(a.roles[0], check_own,
 		                  &(struct exceed){ctx, scope, role, &d});
 	saas__actor_clear(&a);
 	return rc;

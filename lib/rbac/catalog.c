@@ -615,22 +615,34 @@ static json_t *strv_json(char *const *v, size_t n)
 	return a;
 }
 
+int saas__role_each(const struct saas__role *r, int (*fn)(const char *perm, void *payload),
+                    void *payload)
+{
+	int rc = SAAS_OK;
+
+	if (r->all)
+		return fn("*", payload);
+	for (size_t i = 0; !rc && i < r->nexact; i++)
+		rc = fn(r->exact[i], payload);
+	for (size_t i = 0; !rc && i < r->nres_wild; i++)
+		rc = fn(r->res_wild[i], payload);
+	for (size_t i = 0; !rc && i < r->nact_wild; i++)
+		rc = fn(r->act_wild[i], payload);
+	return rc;
+}
+
+static int set_add_fn(const char *perm, void *payload)
+{
+	return set_add(payload, perm);
+}
+
 json_t *saas__role_effective_json(const struct saas__role *r)
 {
 	struct strset all = {0};
 	json_t *a;
 
-	if (r->all)
-		return json_pack("[s]", "*");
-	for (size_t i = 0; i < r->nexact; i++)
-		if (set_add(&all, r->exact[i]))
-			goto oom;
-	for (size_t i = 0; i < r->nres_wild; i++)
-		if (set_add(&all, r->res_wild[i]))
-			goto oom;
-	for (size_t i = 0; i < r->nact_wild; i++)
-		if (set_add(&all, r->act_wild[i]))
-			goto oom;
+	if (saas__role_each(r, set_add_fn, &all))
+		goto oom;
 	set_sort(&all);
 	a = strv_json(all.v, all.n);
 	strv_free(all.v, all.n);

@@ -80,6 +80,11 @@ const struct saas__role *saas__rbac_role(const struct saas__rbac *r, const char 
 const char *saas__role_match(const struct saas__role *role, const struct saas__perm *p,
                              const char *perm);
 
+/* Call fn with each pattern of `role`'s effective set ("*" alone when it has
+ * everything), stopping at the first non-zero return, which is returned. */
+int saas__role_each(const struct saas__role *role, int (*fn)(const char *perm, void *payload),
+                    void *payload);
+
 /* A catalog role's effective permissions, sorted ("*" alone when it has
  * everything); and the role as saas_rbac_catalog_json shows it. New
  * references; NULL when out of memory. */
