@@ -19,6 +19,8 @@
 #include "saas/rbac.h"
 #include "saas/authz.h"
 #include "saas/ratelimit.h"
+#include "saas/password.h"
+#include "saas/apikey.h"
 #include "saas/totp.h"
 
 #endif
