@@ -19,8 +19,11 @@
 #include "saas/rbac.h"
 #include "saas/authz.h"
 #include "saas/ratelimit.h"
+#include "saas/auth.h"
 #include "saas/password.h"
 #include "saas/apikey.h"
 #include "saas/totp.h"
+#include "saas/mfa.h"
+#include "saas/token.h"
 
 #endif

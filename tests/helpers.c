@@ -41,6 +41,13 @@ static const char *own(char *s)
  * one tenant at a time), so the owner (SAAS_TEST_POSTGRES_OWNER_URL, set by
  * tests/conformance/run-postgres.sh) truncates every library table, through
  * the library's own store (no libpq here). Migrations stay applied. */
+const char *th_auth_policy = TH_FAST_AUTH_POLICY;
+
+const char *th_sqlite_path(void)
+{
+	return tmp_path;
+}
+
 static void pg_truncate(void)
 {
 	const char *owner = getenv("SAAS_TEST_POSTGRES_OWNER_URL");
@@ -70,6 +77,7 @@ saas_ctx *th_open(const char *url)
 	char buf[300];
 
 	o.clock = th_clock;
+	o.auth_policy = th_auth_policy;
 	th_clock_ms = 1767225600000LL;
 	if (strcmp(url, "sqlite:") == 0) {
 		snprintf(tmp_path, sizeof tmp_path, "/tmp/saas-test-%d-XXXXXX", (int)getpid());
@@ -192,6 +200,18 @@ void th_support_grant(saas_ctx *ctx, const char *tenant_id)
 	ck_ok(saas_support_grant(&id, ctx, th_scope(tenant_id), "helpdesk", "viewer",
 	                         saas_ctx_now(ctx) + 24 * 3600 * 1000LL));
 	saas_free(id);
+}
+
+void th_apikey(saas_ctx *ctx, const char *tenant_id, const char *user_id)
+{
+	static const char *const perms[] = {"member:read"};
+	saas_scope *s;
+	char *key;
+
+	ck_ok(saas_scope_new(&s, tenant_id, SAAS_ACTOR_USER, user_id));
+	ck_ok(saas_apikey_create(&key, NULL, ctx, s, "th", perms, 1, 0));
+	saas_free_secret(key);
+	saas_scope_free(s);
 }
 
 void th_remove_db(const char *path)

@@ -16,6 +16,15 @@ void th_clock_advance(int64_t ms);
  * temporary file (deleted by th_close). Fails the test on error. */
 saas_ctx *th_open(const char *url);
 void th_close(saas_ctx *ctx);
+/* The auth policy th_open gives contexts (saas/auth.h): by default
+ * TH_FAST_AUTH_POLICY, libsodium's smallest Argon2id cost, so that tests
+ * hash quickly; a test may point it elsewhere before th_open. */
+#define TH_FAST_AUTH_POLICY                                                           \
+	"{\"password\":{\"opslimit\":1,\"memlimit\":8192},"                        \
+	"\"recovery_codes\":{\"opslimit\":1,\"memlimit\":8192}}"
+extern const char *th_auth_policy;
+/* The temporary file th_open("sqlite:") made last. */
+const char *th_sqlite_path(void);
 /* The backend URL the conformance suite runs on (argv[1], default memory:). */
 extern const char *th_url;
 
@@ -41,6 +50,10 @@ void th_audit_anchor_and_checkpoint(saas_ctx *ctx, const char *tenant_id);
 void th_custom_role(saas_ctx *ctx, const char *tenant_id);
 /* Give support staff "helpdesk" a grant of role viewer for a day (a row of support_grants). */
 void th_support_grant(saas_ctx *ctx, const char *tenant_id);
+
+/* Give the tenant an API key (a row of api_keys) made by `user_id`, a member
+ * allowed member:read. */
+void th_apikey(saas_ctx *ctx, const char *tenant_id, const char *user_id);
 
 /* Assert that `expr` returns `code`, printing the last error on mismatch. */
 #define ck_rc(expr, code)                                                              \

@@ -25,6 +25,7 @@ START_TEST(codes_have_names)
 	ck_assert_int_eq(SAAS_ESTORE, -12);
 	ck_assert_int_eq(SAAS_EINTERNAL, -15);
 	ck_assert_int_eq(SAAS_EUSED, -17);
+	ck_assert_int_eq(SAAS_EMFA, -18);
 }
 END_TEST
 

@@ -80,6 +80,7 @@ static saas_query q_count_all[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_anchors"),
 	SAAS_QUERY("SELECT COUNT(*) FROM tenant_roles"),
 	SAAS_QUERY("SELECT COUNT(*) FROM support_grants"),
+	SAAS_QUERY("SELECT COUNT(*) FROM api_keys"),
 };
 static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM member_roles WHERE tenant_id = $1"),
@@ -90,6 +91,7 @@ static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM audit_anchors WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM tenant_roles WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM support_grants WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1"),
 };
 static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE member_roles SET role = role WHERE tenant_id = $1"),
@@ -100,6 +102,7 @@ static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE audit_anchors SET key_id = 'x' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE tenant_roles SET inherits = '[]' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE support_grants SET role = 'viewer' WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE api_keys SET name = 'x' WHERE tenant_id = $1"),
 };
 static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM member_roles WHERE tenant_id = $1"),
@@ -110,8 +113,9 @@ static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM support_grants WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM api_keys WHERE tenant_id = $1"),
 };
-#define NTABLES 8
+#define NTABLES 9
 static saas_query q_insert_event = SAAS_QUERY(
 	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action,"
 	" format, prev_hash, hash) VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged', 1,"
@@ -152,6 +156,8 @@ static void two_tenants(const char **a, const char **b)
 	th_custom_role(ctx, *b);
 	th_support_grant(ctx, *a);
 	th_support_grant(ctx, *b);
+	th_apikey(ctx, *a, u);
+	th_apikey(ctx, *b, v);
 	th_audit_anchor_and_checkpoint(ctx, *a);
 	th_audit_anchor_and_checkpoint(ctx, *b);
 }

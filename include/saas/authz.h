@@ -23,10 +23,12 @@
  *    owner by default), to them or to all staff, not revoked
  *    (`support_grant_missing`), not expired (`support_grant_expired`), whose
  *    role grants the permission (`support_grant`, else
- *    `support_grant_lacks`). An API key (`SAAS_ACTOR_APIKEY`) is looked up
- *    among the tenant's keys: the identity module's keys (saas/auth.h, to
- *    come) join here, their permissions intersected with their roles; today
- *    no key exists, so a key is `apikey_unknown`.
+ *    `support_grant_lacks`). An API key (`SAAS_ACTOR_APIKEY`, saas/auth.h) must
+ *    be one of the tenant's keys (`apikey_unknown`), not revoked
+ *    (`apikey_revoked`), not expired (`apikey_expired`); its own patterns
+ *    must cover the permission (`apikey_lacks`), and so must its creator's
+ *    current roles (`apikey_creator_lacks`, also when the creator is no
+ *    longer a member): then `apikey`, naming the creator's role.
  * 3. The plan's entitlements (billing, to come) will follow as a last step
  *    with a reason of their own.
  *
@@ -73,11 +75,16 @@ typedef enum saas_reason {
 	SAAS_REASON_SUPPORT_GRANT_MISSING = 9,  /**< denied: no support grant (or it was revoked) */
 	SAAS_REASON_SUPPORT_GRANT_EXPIRED = 10, /**< denied: the support grant has expired */
 	SAAS_REASON_SUPPORT_GRANT_LACKS = 11,   /**< denied: the support grant's role does not grant it */
-	SAAS_REASON_APIKEY_UNKNOWN = 12         /**< denied: the tenant has no such API key */
+	SAAS_REASON_APIKEY_UNKNOWN = 12,        /**< denied: the tenant has no such API key */
+	SAAS_REASON_APIKEY = 13,                /**< allowed: the key's permissions and its creator's role both grant it */
+	SAAS_REASON_APIKEY_REVOKED = 14,        /**< denied: the API key was revoked */
+	SAAS_REASON_APIKEY_EXPIRED = 15,        /**< denied: the API key has expired */
+	SAAS_REASON_APIKEY_LACKS = 16,          /**< denied: the key's own permissions do not include it */
+	SAAS_REASON_APIKEY_CREATOR_LACKS = 17   /**< denied: the key's creator (no longer) may do it */
 } saas_reason;
 
 /** The highest reason number this version defines. */
-#define SAAS_REASON_MAX 12
+#define SAAS_REASON_MAX 17
 
 /**
  * The reason's name as it appears in JSON and text (`"role"`,

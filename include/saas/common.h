@@ -61,11 +61,12 @@ typedef enum saas_code {
 	SAAS_EUSER = -14,     /**< a user callback asked to stop */
 	SAAS_EINTERNAL = -15, /**< a bug in libsaas: please report it */
 	SAAS_EDELETED = -16,  /**< the tenant is scheduled for deletion: only restore, export and purge */
-	SAAS_EUSED = -17      /**< a single-use token (invitation) was already used */
+	SAAS_EUSED = -17,     /**< a single-use token or code (invitation, TOTP step, recovery code) was already used */
+	SAAS_EMFA = -18       /**< the password was right; a second factor is required */
 } saas_code;
 
 /** The lowest (most negative) code this version of the library defines. */
-#define SAAS_CODE_MIN (-17)
+#define SAAS_CODE_MIN (-18)
 
 /**
  * The last error raised on the calling thread.

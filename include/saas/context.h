@@ -103,12 +103,21 @@ typedef struct saas_ctx_options {
 	 * through this context are seen at once whatever it says.
 	 */
 	unsigned authz_refresh_ms;
+	/**
+	 * The identity primitives' policy (saas/auth.h, docs/auth.md,
+	 * "Policy"): JSON text, or `"file:PATH"` of a JSON file, read when the
+	 * context opens: the Argon2id cost, session lifetimes, sign-in and MFA
+	 * rate limits, one-time token lifetimes, the API key environment. NULL
+	 * (default): every default. A malformed policy makes saas_ctx_open()
+	 * fail with `SAAS_EINVAL`, field `"auth_policy"`.
+	 */
+	const char *auth_policy;
 } saas_ctx_options;
 
 /** Static initialiser for `saas_ctx_options` with every default. */
 #define SAAS_CTX_OPTIONS_INIT \
 	{ SAAS_CTX_OPTIONS_VERSION, NULL, NULL, NULL, NULL, SAAS_LOG_INFO, 1, 5000, 8, 10000, 1, \
-	  NULL, 0, 0, NULL, NULL, 100000, 1000 }
+	  NULL, 0, 0, NULL, NULL, 100000, 1000, NULL }
 
 /**
  * Fill `opts` with the defaults of `SAAS_CTX_OPTIONS_INIT` (for callers that

@@ -11,9 +11,9 @@
  * T; in any window of W ms a key is granted at most burst + W / T. No
  * background refill is needed, and the answer says when to retry.
  *
- * A limiter is in-process: keys (any string: an account, an IP address, an
- * API key) of one process. Several processes share a limit through the
- * store (a later part of the identity module).
+ * A limiter (saas_ratelimiter) is in-process: keys (any string: an
+ * account, an IP address, an API key) of one process. Several processes
+ * share a limit through the store with saas_ratelimit_take_shared().
  *
  * Thread safety: a limiter may be used from any number of threads at once.
  */
@@ -21,6 +21,7 @@
 #define SAAS_RATELIMIT_H
 
 #include "saas/common.h"
+#include "saas/context.h"
 
 SAAS_BEGIN_DECL
 
@@ -70,6 +71,33 @@ SAAS_EXTERN(void) saas_ratelimiter_free(saas_ratelimiter *rl);
 SAAS_EXTERN(int) saas_ratelimit_take(saas_ratelimit_result *out, saas_ratelimiter *rl,
                                      const char *key, const saas_ratelimit_policy *p,
                                      unsigned quantity, int64_t now_ms);
+
+/**
+ * The same as saas_ratelimit_take(), but the key's TAT is kept in the
+ * context's store (the `rate_limits` table), so that every process using
+ * the store shares one limit: the check and the update are one
+ * compare-and-set, retried when another process changed the key in
+ * between, so no interleaving of processes or threads grants more than the
+ * policy allows. The time is the context's clock. Costs a store round trip
+ * or two; rows of keys back to a full burst are deleted now and then.
+ *
+ * @return `SAAS_OK` allowed; `SAAS_ERATELIMIT` refused (the message says
+ *         when to retry; `out->retry_after_ms` too); `SAAS_EINVAL` as
+ *         saas_ratelimit_take() (and a NULL `ctx`); `SAAS_ECONFLICT` if the
+ *         key kept changing under it (heavy contention: try again);
+ *         `SAAS_ESTORE`; `SAAS_ENOMEM`.
+ */
+SAAS_EXTERN(int) saas_ratelimit_take_shared(saas_ratelimit_result *out, saas_ctx *ctx,
+                                            const char *key, const saas_ratelimit_policy *p,
+                                            unsigned quantity);
+
+/**
+ * Forget a key of the shared limiter (it starts again with a full burst):
+ * after a successful sign-in, say.
+ * @return `SAAS_OK` (also when the key had no row); `SAAS_EINVAL` (NULL
+ *         `ctx`, a NULL, empty or over-long key); `SAAS_ESTORE`.
+ */
+SAAS_EXTERN(int) saas_ratelimit_reset_shared(saas_ctx *ctx, const char *key);
 
 /** How many keys the limiter holds now. */
 SAAS_EXTERN(size_t) saas_ratelimiter_size(saas_ratelimiter *rl);

@@ -15,8 +15,8 @@
  * saas_totp_check() returns the time step it matched, so that the caller
  * refuses any step at or before the last one it accepted for the same
  * secret (and remembers the new one in the same transaction as the login).
- * The storage-backed enrolment that does this, and recovery codes, come in
- * a later part of the auth module. Throttle attempts too (saas/ratelimit.h):
+ * saas/mfa.h does this in the store, with recovery codes. Throttle attempts
+ * too (saas/ratelimit.h):
  * a 6-digit code is guessed with probability about 3 in a million per try
  * with a window of 1.
  *

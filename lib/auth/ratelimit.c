@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "saas/ratelimit.h"
-#include "../core/core.h"
+#include "auth.h"
 
 #define KEY_MAX 512
 #define MAX_KEYS 10000000u
@@ -187,19 +186,14 @@ static int check_policy(const saas_ratelimit_policy *p)
 	return SAAS_OK;
 }
 
-int saas_ratelimit_take(saas_ratelimit_result *out, saas_ratelimiter *rl, const char *key,
-                        const saas_ratelimit_policy *p, unsigned quantity, int64_t now_ms)
+int saas__gcra_init(struct saas__gcra *g, saas_ratelimit_result *out, const char *key,
+                    const saas_ratelimit_policy *p, unsigned quantity, int64_t now_ms)
 {
-	int64_t now, t, tau, tat, base, next, allow_at;
-	struct rkey **w, *e;
 	size_t len;
-	uint64_t h;
 	int rc;
 
 	if (out)
 		memset(out, 0, sizeof *out);
-	if (!rl)
-		return saas__err(SAAS_EINVAL, "rl", "rl is NULL");
 	if (!key || !(len = strlen(key)) || len > KEY_MAX)
 		return saas__err(SAAS_EINVAL, "key", "key must be 1 to 512 bytes");
 	if ((rc = check_policy(p)))
@@ -213,35 +207,78 @@ int saas_ratelimit_take(saas_ratelimit_result *out, saas_ratelimiter *rl, const 
 		return saas__err(SAAS_EINVAL, "now_ms", "now_ms %lld is out of range",
 		                 (long long)now_ms);
 	/* T rounded up: never more than the policy allows. */
-	t = (p->period_ms * 1000000 + p->count - 1) / p->count;
-	if (t > INT64_MAX / 4 / (int64_t)p->burst)
+	g->t = (p->period_ms * 1000000 + p->count - 1) / p->count;
+	if (g->t > INT64_MAX / 4 / (int64_t)p->burst)
 		return saas__err(SAAS_EINVAL, "policy",
 		                 "policy %u per %lld ms with a burst of %u spans more time than can be "
 		                 "counted",
 		                 p->count, (long long)p->period_ms, p->burst);
-	tau = t * (int64_t)p->burst;
-	now = now_ms * 1000000;
+	g->tau = g->t * (int64_t)p->burst;
+	g->now = now_ms * 1000000;
+	g->quantity = quantity;
+	g->burst = p->burst;
+	g->key_len = len;
+	return SAAS_OK;
+}
+
+int saas__gcra_decide(saas_ratelimit_result *out, int64_t *next, const struct saas__gcra *g,
+                      bool found, int64_t tat)
+{
+	int64_t now = g->now, base, allow_at;
+
+	if (!found)
+		tat = now;
+	base = tat > now ? tat : now;
+	*next = base + g->t * (int64_t)g->quantity;
+	allow_at = *next - g->tau;
+	if (out)
+		out->limit = g->burst;
+	if (now < allow_at) {
+		if (out) {
+			out->allowed = 0;
+			out->retry_after_ms = ceil_ms(allow_at - now);
+			out->reset_after_ms = ceil_ms(base - now);
+			out->remaining = (unsigned)((g->tau - (base - now)) / g->t);
+		}
+		return saas__err(SAAS_ERATELIMIT, "key", "rate limit reached: retry in %lld ms",
+		                 (long long)ceil_ms(allow_at - now));
+	}
+	if (out) {
+		out->allowed = 1;
+		out->retry_after_ms = 0;
+		out->reset_after_ms = ceil_ms(*next - now);
+		out->remaining = (unsigned)((g->tau - (*next - now)) / g->t);
+	}
+	return SAAS_OK;
+}
+
+int saas_ratelimit_take(saas_ratelimit_result *out, saas_ratelimiter *rl, const char *key,
+                        const saas_ratelimit_policy *p, unsigned quantity, int64_t now_ms)
+{
+	struct saas__gcra g;
+	int64_t next = 0;
+	struct rkey **w, *e;
+	size_t len;
+	uint64_t h;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!rl)
+		return saas__err(SAAS_EINVAL, "rl", "rl is NULL");
+	if ((rc = saas__gcra_init(&g, out, key, p, quantity, now_ms)))
+		return rc;
+	len = g.key_len;
 	h = hash_key(key, len);
 
 	pthread_mutex_lock(&rl->mu);
 	w = where(rl, h, key, len);
-	tat = *w ? (*w)->tat : now;
-	base = tat > now ? tat : now;
-	next = base + t * (int64_t)quantity;
-	allow_at = next - tau;
-	if (now < allow_at) {
-		if (out) {
-			out->retry_after_ms = ceil_ms(allow_at - now);
-			out->reset_after_ms = ceil_ms(base - now);
-			out->remaining = (unsigned)((tau - (base - now)) / t);
-		}
-		rc = SAAS_ERATELIMIT;
-	} else if (*w) {
+	rc = saas__gcra_decide(out, &next, &g, *w != NULL, *w ? (*w)->tat : 0);
+	if (rc == SAAS_OK && *w) {
 		(*w)->tat = next;
-		rc = SAAS_OK;
-	} else {
+	} else if (rc == SAAS_OK) {
 		if (rl->n >= rl->max)
-			make_room(rl, now);
+			make_room(rl, g.now);
 		rc = grow(rl);
 		if (!rc && !(e = calloc(1, sizeof *e + len + 1)))
 			rc = saas__enomem();
@@ -258,15 +295,5 @@ int saas_ratelimit_take(saas_ratelimit_result *out, saas_ratelimiter *rl, const 
 		}
 	}
 	pthread_mutex_unlock(&rl->mu);
-	if (rc == SAAS_OK && out) {
-		out->allowed = 1;
-		out->reset_after_ms = ceil_ms(next - now);
-		out->remaining = (unsigned)((tau - (next - now)) / t);
-	}
-	if (out)
-		out->limit = p->burst;
-	if (rc == SAAS_ERATELIMIT)
-		return saas__err(SAAS_ERATELIMIT, "key", "rate limit reached: retry in %lld ms",
-		                 (long long)ceil_ms(allow_at - now));
 	return rc;
 }

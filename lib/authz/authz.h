@@ -53,6 +53,12 @@ struct saas__actor {
 	size_t ngrants;
 	struct saas__role *owned;      /* compiled custom roles the above point into */
 	size_t nowned;
+	/* An API key's: whether the tenant has it, whether it was revoked, its
+	 * expiry (0: never), its patterns compiled (NULL when not found); its
+	 * creator's roles are the roles above. */
+	bool key_found, key_revoked;
+	int64_t key_expires_at;
+	struct saas__role *key_role;
 };
 
 void saas__actor_clear(struct saas__actor *a);

@@ -320,7 +320,10 @@ int saas__authz_decide(bool *allowed, saas_decision *d, saas_ctx *ctx, const saa
 	const char *tenant_id = scope->tenant_id, *actor_id = scope->actor_id;
 	int actor_type = scope->actor_type;
 	uint64_t hash = scope->key_hash;
-	int64_t now = actor_type == SAAS_ACTOR_SUPPORT ? saas__now(ctx) : 0;
+	/* only support grants and API keys expire: nothing else needs the clock */
+	int64_t now = actor_type == SAAS_ACTOR_SUPPORT || actor_type == SAAS_ACTOR_APIKEY
+	                      ? saas__now(ctx)
+	                      : 0;
 	struct entry **where, *e, *stale = NULL, *evicted = NULL;
 	struct saas__actor act;
 	struct tslot *slot;

@@ -23,6 +23,10 @@ void saas__actor_clear(struct saas__actor *a)
 	for (size_t i = 0; i < a->nowned; i++)
 		saas__role_clear(&a->owned[i]);
 	free(a->owned);
+	if (a->key_role) {
+		saas__role_clear(a->key_role);
+		free(a->key_role);
+	}
 	if (!a->roles_text_inline)
 		free((char *)a->roles_text);
 	memset(a, 0, sizeof *a);
@@ -42,6 +46,45 @@ struct load {
 	size_t ndefs, capdefs;
 	bool bad_role; /* the store held a role row it could not read */
 };
+
+/* An API key's row: its patterns compiled into a role of their own. */
+static int key_row(struct saas__actor *a, const struct saas__authz_row *r)
+{
+	json_t *arr = json_loads(r->a ? r->a : "", 0, NULL);
+	const char **v = NULL;
+	size_t n = 0, k = 0, i;
+	json_t *p;
+	int rc = SAAS_OK;
+
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return saas__err(SAAS_ESTORE, NULL, "an API key's permissions are malformed in the store");
+	}
+	if (!(v = calloc(json_array_size(arr) + 1, sizeof *v)) ||
+	    !(a->key_role = calloc(1, sizeof *a->key_role)))
+		rc = saas__enomem();
+	json_array_foreach(arr, i, p)
+		if (!rc && json_is_string(p))
+			v[n++] = json_string_value(p);
+	if (!rc && n) {
+		qsort(v, n, sizeof *v, saas__cmp_str);
+		for (i = 0; i < n; i++)
+			if (k == 0 || strcmp(v[i], v[k - 1]) != 0)
+				v[k++] = v[i];
+	}
+	if (!rc && (rc = saas__role_compile(a->key_role, "apikey", (char *const *)v, k))) {
+		free(a->key_role);
+		a->key_role = NULL;
+	}
+	if (!rc) {
+		a->key_found = true;
+		a->key_revoked = r->c != NULL;
+		a->key_expires_at = r->n;
+	}
+	free(v);
+	json_decref(arr);
+	return rc;
+}
 
 static int load_row(const struct saas__authz_row *r, void *payload)
 {
@@ -95,6 +138,8 @@ static int load_row(const struct saas__authz_row *r, void *payload)
 		g->expires_at = r->n;
 		return SAAS_OK;
 	}
+	case 'k':
+		return key_row(a, r);
 	default:
 		return saas__err(SAAS_EINTERNAL, NULL, "authorization read an unknown row kind");
 	}
@@ -194,14 +239,15 @@ static int resolve(const struct saas__role **out, struct saas__actor *a, saas_ct
 /* Read (tenant, user or staff) in `tx` and compile it into `out`; with
  * `role`, that role takes the place of a user's. */
 static int load_in(struct saas__actor *out, saas_tx *tx, saas_ctx *ctx, const char *user_id,
-                   const char *staff, const char *role)
+                   const char *staff, const char *key_id, const char *role)
 {
 	struct load l = {.a = out};
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->status = -1;
-	rc = saas__st_authz_load(tx, user_id, staff, user_id || staff || role, load_row, &l);
+	rc = saas__st_authz_load(tx, user_id, staff, key_id, user_id || staff || key_id || role,
+	                         load_row, &l);
 	if (!rc && role) {
 		if ((out->role_names[0] = saas__strdup(role)))
 			out->nroles = 1;
@@ -247,14 +293,15 @@ int saas__actor_load(struct saas__actor *out, saas_ctx *ctx, const char *tenant_
 		return rc;
 	}
 	rc = load_in(out, tx, ctx, actor_type == SAAS_ACTOR_USER ? actor_id : NULL,
-	             actor_type == SAAS_ACTOR_SUPPORT ? actor_id : NULL, NULL);
+	             actor_type == SAAS_ACTOR_SUPPORT ? actor_id : NULL,
+	             actor_type == SAAS_ACTOR_APIKEY ? actor_id : NULL, NULL);
 	saas__tx_rollback(tx);
 	return rc;
 }
 
 int saas__role_load(struct saas__actor *out, saas_tx *tx, saas_ctx *ctx, const char *role)
 {
-	return load_in(out, tx, ctx, NULL, NULL, role);
+	return load_in(out, tx, ctx, NULL, NULL, NULL, role);
 }
 
 /* ---- deciding ------------------------------------------------------------------- */
@@ -351,6 +398,37 @@ static bool decide_support(saas_decision *d, const struct saas__actor *a,
 	return false;
 }
 
+/* An API key: what both its patterns and its creator's current roles allow. */
+static bool decide_key(saas_decision *d, const struct saas__actor *a, const struct saas__perm *p,
+                       const char *perm, int64_t now)
+{
+	const char *hit;
+
+	if (!a->key_found) {
+		d->reason = SAAS_REASON_APIKEY_UNKNOWN;
+		return false;
+	}
+	if (a->key_revoked) {
+		d->reason = SAAS_REASON_APIKEY_REVOKED;
+		return false;
+	}
+	if (a->key_expires_at && a->key_expires_at <= now) {
+		d->reason = SAAS_REASON_APIKEY_EXPIRED;
+		return false;
+	}
+	if (!(hit = saas__role_match(a->key_role, p, perm))) {
+		d->reason = SAAS_REASON_APIKEY_LACKS;
+		return false;
+	}
+	if (!decide_user(d, a, p, perm)) {
+		d->reason = SAAS_REASON_APIKEY_CREATOR_LACKS;
+		return false;
+	}
+	/* the role and pattern that allowed are the creator's */
+	d->reason = SAAS_REASON_APIKEY;
+	return true;
+}
+
 bool saas__actor_decide(saas_decision *d, saas_ctx *ctx, const struct saas__actor *a,
                         const saas_scope *scope, const struct saas__perm *p, const char *perm,
                         int64_t now)
@@ -380,8 +458,8 @@ bool saas__actor_decide(saas_decision *d, saas_ctx *ctx, const struct saas__acto
 	case SAAS_ACTOR_SUPPORT:
 		d->allowed = decide_support(d, a, p, perm, now);
 		break;
-	default: /* SAAS_ACTOR_APIKEY: the tenant has no key of that id */
-		d->reason = SAAS_REASON_APIKEY_UNKNOWN;
+	default: /* SAAS_ACTOR_APIKEY */
+		d->allowed = decide_key(d, a, p, perm, now);
 		break;
 	}
 	return d->allowed;

@@ -20,6 +20,11 @@ static const char *const reason_names[SAAS_REASON_MAX + 1] = {
 	[SAAS_REASON_SUPPORT_GRANT_EXPIRED] = "support_grant_expired",
 	[SAAS_REASON_SUPPORT_GRANT_LACKS] = "support_grant_lacks",
 	[SAAS_REASON_APIKEY_UNKNOWN] = "apikey_unknown",
+	[SAAS_REASON_APIKEY] = "apikey",
+	[SAAS_REASON_APIKEY_REVOKED] = "apikey_revoked",
+	[SAAS_REASON_APIKEY_EXPIRED] = "apikey_expired",
+	[SAAS_REASON_APIKEY_LACKS] = "apikey_lacks",
+	[SAAS_REASON_APIKEY_CREATOR_LACKS] = "apikey_creator_lacks",
 };
 
 static const char *const actor_names[] = {"system", "user", "apikey", "support"};
@@ -173,6 +178,27 @@ static void why(struct sb *b, const saas_decision *d)
 		break;
 	case SAAS_REASON_APIKEY_UNKNOWN:
 		put(b, "the tenant has no API key with this id");
+		break;
+	case SAAS_REASON_APIKEY:
+		put(b, "the key's permissions include it and its creator's role '");
+		put(b, d->role);
+		put(b, "' grants it (");
+		put(b, d->pattern);
+		put(b, ")");
+		break;
+	case SAAS_REASON_APIKEY_REVOKED:
+		put(b, "the API key was revoked");
+		break;
+	case SAAS_REASON_APIKEY_EXPIRED:
+		put(b, "the API key has expired");
+		break;
+	case SAAS_REASON_APIKEY_LACKS:
+		put(b, "the key's own permissions do not include it");
+		break;
+	case SAAS_REASON_APIKEY_CREATOR_LACKS:
+		put(b, "the key's creator may not do it (roles: ");
+		put(b, d->roles[0] ? d->roles : "none; no longer a member");
+		put(b, ")");
 		break;
 	default:
 		put(b, "no reason recorded");

@@ -83,6 +83,11 @@ char *saas__secret_new(const char *prefix, size_t nbytes);
 /* BLAKE2b-256 of a secret, as 64 lower-case hex characters into out[65]. */
 void saas__secret_hash(char out[65], const char *secret);
 
+/* A context option holding JSON text or "file:PATH" (rbac_policy,
+ * auth_policy): *out the parsed value, NULL when `value` is NULL;
+ * SAAS_EINVAL with field `option` when it cannot be read or parsed. */
+int saas__json_option(json_t **out, const char *option, const char *value);
+
 /* ---- the context ----------------------------------------------------------- */
 
 struct saas_store;
@@ -92,6 +97,10 @@ struct saas__authz;
 /* The decision cache (lib/authz/cache.c): made when the context opens. */
 int saas__authz_new(struct saas__authz **out, const saas_ctx_options *opts, bool watch);
 void saas__authz_free(struct saas__authz *a);
+struct saas__auth;
+/* The auth policy and caches (lib/auth/policy.c): made when the context opens. */
+int saas__auth_new(struct saas__auth **out, const char *policy);
+void saas__auth_free(struct saas__auth *a);
 /* Free the audit keys (wiping the secret); lib/audit/checkpoint.c. */
 void saas__audit_keys_free(struct saas__audit_keys *k);
 
@@ -104,6 +113,7 @@ struct saas_ctx {
 	struct saas__audit_keys *audit_keys;
 	struct saas__rbac *rbac;   /* the role catalog (lib/rbac), fixed at open */
 	struct saas__authz *authz; /* the decision cache (lib/authz) */
+	struct saas__auth *auth;   /* the auth policy and caches (lib/auth) */
 	pthread_mutex_t audit_key_mu;
 	struct saas_store *store;
 	struct saas_metrics *metrics;

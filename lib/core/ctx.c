@@ -92,6 +92,9 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 	ctx->opts.audit_redact_keys = ctx->audit_redact_keys;
 	ctx->opts.rbac_policy = NULL; /* read now; not kept */
 	rc = saas__rbac_new(&ctx->rbac, opts->rbac_policy);
+	ctx->opts.auth_policy = NULL; /* read now; not kept */
+	if (!rc)
+		rc = saas__auth_new(&ctx->auth, opts->auth_policy);
 	if (!rc)
 		rc = saas__metrics_new(&ctx->metrics);
 	if (!rc)
@@ -131,6 +134,7 @@ void saas_ctx_free(saas_ctx *ctx)
 		return;
 	saas__store_free(ctx->store);
 	saas__authz_free(ctx->authz);
+	saas__auth_free(ctx->auth);
 	saas__metrics_free(ctx->metrics);
 	free(ctx->audit_signing_key);
 	free(ctx->audit_redact_keys);

@@ -35,6 +35,7 @@ static const struct {
 	{"SAAS_EINTERNAL", "internal error"},
 	{"SAAS_EDELETED", "tenant is scheduled for deletion"},
 	{"SAAS_EUSED", "already used"},
+	{"SAAS_EMFA", "second factor required"},
 };
 
 _Static_assert(sizeof(codes) / sizeof(codes[0]) == (size_t)(-SAAS_CODE_MIN) + 1,

@@ -97,3 +97,25 @@ int saas_version_number(void)
 {
 	return SAAS_VERSION_NUMBER;
 }
+
+int saas__json_option(json_t **out, const char *option, const char *value)
+{
+	json_error_t err;
+
+	*out = NULL;
+	if (!value)
+		return SAAS_OK;
+	if (strncmp(value, "file:", 5) == 0) {
+		*out = json_load_file(value + 5, JSON_REJECT_DUPLICATES, &err);
+		if (!*out)
+			return saas__err(SAAS_EINVAL, option, "%s: %s: %s (line %d)", option, value + 5,
+			                 saas__q(err.text), err.line);
+		return SAAS_OK;
+	}
+	*out = json_loads(value, JSON_REJECT_DUPLICATES, &err);
+	if (!*out)
+		return saas__err(SAAS_EINVAL, option,
+		                 "%s is neither 'file:PATH' nor valid JSON: %s (line %d)", option,
+		                 saas__q(err.text), err.line);
+	return SAAS_OK;
+}

@@ -260,27 +260,6 @@ static int read_role(struct draft *d, size_t *n, const char *name, json_t *def)
 	return SAAS_OK;
 }
 
-static int load_policy(json_t **out, const char *policy)
-{
-	json_error_t err;
-
-	*out = NULL;
-	if (!policy)
-		return SAAS_OK;
-	if (strncmp(policy, "file:", 5) == 0) {
-		*out = json_load_file(policy + 5, JSON_REJECT_DUPLICATES, &err);
-		if (!*out)
-			return saas__err(SAAS_EINVAL, "rbac_policy", "rbac_policy: %s: %s (line %d)",
-			                 policy + 5, saas__q(err.text), err.line);
-		return SAAS_OK;
-	}
-	*out = json_loads(policy, JSON_REJECT_DUPLICATES, &err);
-	if (!*out)
-		return saas__err(SAAS_EINVAL, "rbac_policy",
-		                 "rbac_policy is neither 'file:PATH' nor valid JSON: %s (line %d)",
-		                 saas__q(err.text), err.line);
-	return SAAS_OK;
-}
 
 /* The policy's settings besides roles. */
 struct settings {
@@ -295,7 +274,7 @@ static int read_policy(struct draft *d, size_t *n, struct settings *set, const c
 	const char *key;
 	int rc;
 
-	if ((rc = load_policy(&doc, policy)) || !doc)
+	if ((rc = saas__json_option(&doc, "rbac_policy", policy)) || !doc)
 		return rc;
 	if (!json_is_object(doc)) {
 		rc = bad("(top)", "must be a JSON object with \"roles\"");

@@ -49,15 +49,24 @@ static saas_query q_load_staff = SAAS_QUERY(
 	" UNION ALL SELECT * FROM (SELECT 'g', id, role, staff, expires_at FROM support_grants"
 	" WHERE tenant_id = $1 AND staff IS NULL AND revoked_at IS NULL"
 	" ORDER BY expires_at DESC LIMIT 1) g2" LOAD_ROLES);
+static saas_query q_load_key = SAAS_QUERY(
+	LOAD_TENANT
+	" UNION ALL SELECT 'k', permissions, created_by, CAST(revoked_at AS TEXT),"
+	" COALESCE(expires_at, 0) FROM api_keys WHERE tenant_id = $1 AND id = $2"
+	" UNION ALL SELECT 'm', role, NULL, NULL, 0 FROM member_roles"
+	" WHERE tenant_id = $1 AND user_id ="
+	" (SELECT created_by FROM api_keys WHERE tenant_id = $1 AND id = $2)" LOAD_ROLES);
 static saas_query q_load_roles = SAAS_QUERY(LOAD_TENANT LOAD_ROLES);
 
-int saas__st_authz_load(saas_tx *tx, const char *user_id, const char *staff, bool with_roles,
+int saas__st_authz_load(saas_tx *tx, const char *user_id, const char *staff, const char *key_id,
+                        bool with_roles,
                         int (*fn)(const struct saas__authz_row *r, void *payload), void *payload)
 {
 	const char *tenant = saas__tx_tenant(tx);
 	saas_stmt *st;
 	int rc = user_id     ? saas__q_open(&st, tx, &q_load_user, "ss", tenant, user_id)
 	         : staff     ? saas__q_open(&st, tx, &q_load_staff, "ss", tenant, staff)
+	         : key_id    ? saas__q_open(&st, tx, &q_load_key, "ss", tenant, key_id)
 	         : with_roles ? saas__q_open(&st, tx, &q_load_roles, "s", tenant)
 	                      : saas__q_open(&st, tx, &q_load_tenant, "s", tenant);
 

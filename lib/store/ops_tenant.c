@@ -18,6 +18,7 @@ const char *const saas__tenant_tables[] = {
 	"audit_anchors",
 	"tenant_roles",
 	"support_grants",
+	"api_keys",
 	NULL,
 };
 
@@ -31,6 +32,7 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM audit_anchors WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM support_grants WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM api_keys WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -43,8 +45,9 @@ static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM audit_anchors WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT * FROM tenant_roles WHERE tenant_id = $1 ORDER BY name"),
 	SAAS_QUERY("SELECT * FROM support_grants WHERE tenant_id = $1 ORDER BY id"),
+	SAAS_QUERY("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY id"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 8 && sizeof q_export / sizeof q_export[0] == 8,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 9 && sizeof q_export / sizeof q_export[0] == 9,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \
@@ -74,6 +77,12 @@ static saas_query q_due = SAAS_QUERY(
 	"SELECT id FROM tenants WHERE status = 'pending_deletion' AND purge_after <= $1"
 	" ORDER BY purge_after, id LIMIT $2");
 static saas_query q_delete = SAAS_QUERY("DELETE FROM tenants WHERE id = $1");
+/* Global rows that name the tenant: its keys' lookup hashes and the
+ * sessions acting in it. */
+static saas_query q_purge_global[] = {
+	SAAS_QUERY("DELETE FROM api_key_hashes WHERE key_tenant = $1"),
+	SAAS_QUERY("DELETE FROM sessions WHERE acting_tenant = $1"),
+};
 static saas_query q_export_tenant = SAAS_QUERY("SELECT * FROM tenants WHERE id = $1");
 static saas_query q_export_users = SAAS_QUERY(
 	"SELECT u.id, u.email, u.display_name, u.created_at, u.updated_at"
@@ -249,6 +258,8 @@ int saas__st_tenant_purge(saas_tx *tx)
 
 	for (size_t i = 0; !rc && saas__tenant_tables[i]; i++)
 		rc = saas__q_exec(tx, &q_purge[i], NULL, "s", tenant);
+	for (size_t i = 0; !rc && i < sizeof q_purge_global / sizeof q_purge_global[0]; i++)
+		rc = saas__q_exec(tx, &q_purge_global[i], NULL, "s", tenant);
 	if (!rc)
 		rc = saas__q_exec(tx, &q_delete, &changed, "s", tenant);
 	if (!rc && changed == 0)

@@ -328,14 +328,17 @@ int saas__st_authz_touch(saas_tx *tx, const char *tenant_id);
  * b = permissions, c = inherits; with `user_id`, `staff` or `with_roles`),
  * 'g' (a support grant not revoked: a = id, b = role, c = staff or NULL, n =
  * expires_at; only for `staff`, at most one for them and one for every
- * staff). Strings valid during the call of `fn`, which returns 0 or a
- * negative code. */
+ * staff), 'k' (an API key `key_id`: a = its permissions as a JSON array, b =
+ * its creator, c = revoked_at as text or NULL, n = expires_at or 0; the 'm'
+ * rows are then its creator's roles). Strings valid during the call of
+ * `fn`, which returns 0 or a negative code. */
 struct saas__authz_row {
 	char kind;
 	const char *a, *b, *c;
 	int64_t n;
 };
-int saas__st_authz_load(saas_tx *tx, const char *user_id, const char *staff, bool with_roles,
+int saas__st_authz_load(saas_tx *tx, const char *user_id, const char *staff, const char *key_id,
+                        bool with_roles,
                         int (*fn)(const struct saas__authz_row *r, void *payload), void *payload);
 
 /* Support grants of the transaction's tenant (lib/authz/support.c). */

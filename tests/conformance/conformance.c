@@ -281,6 +281,7 @@ START_TEST(purge_and_export_cover_every_table)
 	saas_free_secret(token);
 	th_custom_role(ctx, t);
 	th_support_grant(ctx, t);
+	th_apikey(ctx, t, u);
 	th_audit_anchor_and_checkpoint(ctx, t);
 
 	json_t *doc = export_doc(t);

@@ -68,7 +68,7 @@ static int digits(const char *s, int n, int *out)
  * only), or RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm|-hh:mm]". 0 on
  * success, -1 if malformed.
  */
-static int parse_time(int64_t *out, const char *s)
+int sc_parse_time(int64_t *out, const char *s)
 {
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, mi, sec, ms = 0, oh = 0, om = 0, sign = 0;
@@ -134,7 +134,7 @@ static int time_option(int64_t *out, const struct sc *sc, const struct sc_args *
 	*out = 0;
 	if (!v)
 		return SC_EXIT_OK;
-	if (parse_time(out, v) != 0 || *out < 0)
+	if (sc_parse_time(out, v) != 0 || *out < 0)
 		return sc_usage_error(sc,
 		                      "--%s '%s' is not a time: give RFC 3339 "
 		                      "(2026-01-01T00:00:00Z) or milliseconds since the epoch",
@@ -392,7 +392,7 @@ int sc_cmd_audit_export(struct sc *sc, const struct sc_args *a)
 }
 
 /* `ms` as RFC 3339 in UTC with milliseconds, as events show their time. */
-static void format_time(char buf[32], int64_t ms)
+void sc_format_time(char buf[32], int64_t ms)
 {
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
@@ -501,7 +501,7 @@ int sc_cmd_audit_purge(struct sc *sc, const struct sc_args *a)
 	saas_free(pub);
 	if (rc)
 		return sc_lib_error(rc);
-	format_time(before_text, before);
+	sc_format_time(before_text, before);
 	if (!tenant && !system)
 		return purge_all(sc, before, before_text);
 	rc = audit_scope(&scope, &tn, sc, system ? "system" : tenant);

@@ -70,6 +70,10 @@ static const struct sc_verb user_verbs[] = {
 	  {0}}},
 	{"get", "ID|EMAIL", 1, "Show a user by id or email: id, email, name.", sc_cmd_user_get,
 	 {{0}}},
+	{"set-password", NULL, 0,
+	 "Set a user's password, read from stdin (one line); revokes the user's sessions.",
+	 sc_cmd_user_set_password,
+	 {{"email", "E", SC_REQUIRED, "the user's email (or id)", NULL}, {0}}},
 };
 
 static const struct sc_verb member_verbs[] = {
@@ -306,7 +310,8 @@ static const struct sc_verb rbac_verbs[] = {
 	  {0}}},
 };
 
-/* One-time passwords (saas/totp.h, docs/auth.md "TOTP"); no database. */
+/* One-time passwords (saas/totp.h, docs/auth.md "TOTP"); no database but for enroll
+ * (saas/mfa.h: cmd_auth.c). */
 static const struct sc_verb totp_verbs[] = {
 	{"code", NULL, 0,
 	 "Print the TOTP code (RFC 6238) of a base32 secret, now or at --time: to check an "
@@ -329,6 +334,74 @@ static const struct sc_verb totp_verbs[] = {
 	  {"algorithm", "A", 0, "the URI's algorithm: sha1 (default), sha256 or sha512",
 	   "sha1|sha256|sha512"},
 	  {0}}},
+	{"enroll", NULL, 0,
+	 "Enrol a user's TOTP factor: print the otpauth:// URI and the secret, read the code "
+	 "the app shows from stdin, then print the 10 recovery codes (shown once). With --json "
+	 "two lines: {\"uri\",\"secret\"}, then {\"recovery_codes\":[...]}.",
+	 sc_cmd_totp_enroll,
+	 {{"user", "U", SC_REQUIRED, "the user: id or email", NULL},
+	  {"issuer", "I", 0, "the service's name the app shows", NULL},
+	  {0}}},
+};
+
+/* Passwords, sessions and API keys (saas/auth.h, docs/auth.md "saasctl"): cmd_auth.c. */
+static const struct sc_verb login_verbs[] = {
+	{NULL, NULL, 0,
+	 "Sign in: the password on stdin's first line, a TOTP or recovery code on the second "
+	 "when the user has one. Print the session token (shown once). Exit 1 on wrong "
+	 "credentials, a second factor required or wrong, or too many attempts; 2 on other "
+	 "errors.",
+	 sc_cmd_login,
+	 {{"email", "E", SC_REQUIRED, "the user's email", NULL},
+	  {"tenant", "T", 0, "the tenant the session acts in: id or slug", NULL},
+	  {"ip", "IP", 0, "the client's address (rate limit per IP, session list)", NULL},
+	  {0}}},
+};
+
+static const struct sc_verb session_verbs[] = {
+	{"verify", "TOKEN", 1,
+	 "Validate a session token: print the session (id, user, tenant, expiry); exit 1 if it "
+	 "is invalid, unknown, expired or revoked.",
+	 sc_cmd_session_verify, {{0}}},
+	{"list", NULL, 0,
+	 "List a user's live sessions, newest first: id, user, tenant, created, last seen, "
+	 "expiry, IP.",
+	 sc_cmd_session_list,
+	 {{"user", "U", SC_REQUIRED, "the user: id or email", NULL}, {0}}},
+	{"revoke", "[ID]", -1, "Revoke session ID (ses_...), or with --user U --all every session "
+	 "of a user (printing how many).",
+	 sc_cmd_session_revoke,
+	 {{"user", "U", 0, "the user: id or email (with --all)", NULL},
+	  {"all", NULL, SC_FLAG, "every session of --user", NULL},
+	  {0}}},
+};
+
+static const struct sc_verb apikey_verbs[] = {
+	{"create", NULL, 0,
+	 "Create an API key in a tenant for user U, who must be allowed apikey:create and "
+	 "every permission given; print the key (shown only once).",
+	 sc_cmd_apikey_create,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL},
+	  {"name", "N", SC_REQUIRED, "the key's name", NULL},
+	  {"permissions", "P,Q,...", SC_REQUIRED | SC_REPEAT,
+	   "permission patterns (resource:action, * wildcards); repeat or separate with commas",
+	   NULL},
+	  {"expires", "TIME", 0, "when it stops working (default: never)", NULL},
+	  {"user", "U", SC_REQUIRED, "the creating user, id or email: the key never exceeds "
+	   "their permissions", NULL},
+	  {0}}},
+	{"list", NULL, 0,
+	 "List a tenant's API keys, newest first: id, prefix, name, permissions, creator, "
+	 "expiry, last used, active|expired|revoked.",
+	 sc_cmd_apikey_list,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL}, {0}}},
+	{"revoke", "ID", 1, "Revoke API key ID (key_...).", sc_cmd_apikey_revoke,
+	 {{"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL}, {0}}},
+	{"verify", "KEY", 1,
+	 "Verify an API key: print its id, tenant and permissions; exit 1 if it is invalid "
+	 "(a bad checksum is refused without opening the database), unknown, expired or "
+	 "revoked.",
+	 sc_cmd_apikey_verify, {{0}}},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -337,7 +410,7 @@ const struct sc_noun sc_nouns[] = {
 	{"migrate", "apply pending schema migrations", migrate_verbs, COUNT(migrate_verbs), 1},
 	{"tenant", "tenants: create, read, suspend, delete, restore, purge, export", tenant_verbs,
 	 COUNT(tenant_verbs), 0},
-	{"user", "users: create and read", user_verbs, COUNT(user_verbs), 0},
+	{"user", "users: create, read, set a password", user_verbs, COUNT(user_verbs), 0},
 	{"member", "memberships of users in tenants, with roles", member_verbs,
 	 COUNT(member_verbs), 0},
 	{"invite", "invitations into a tenant", invite_verbs, COUNT(invite_verbs), 0},
@@ -357,8 +430,16 @@ const struct sc_noun sc_nouns[] = {
 	 support_verbs, COUNT(support_verbs), 0},
 	{"check", "ask whether an actor may do a permission in a tenant (saas_authorize)",
 	 check_verbs, COUNT(check_verbs), 1},
-	{"totp", "one-time passwords (RFC 6238): a code of a secret, a new secret and its URI",
+	{"totp",
+	 "one-time passwords (RFC 6238): a code of a secret, a new secret and its URI; enrol a "
+	 "user's factor",
 	 totp_verbs, COUNT(totp_verbs), 0},
+	{"login", "sign in with email and password (and a second factor): a session token",
+	 login_verbs, COUNT(login_verbs), 1},
+	{"session", "sessions: verify a token, list, revoke", session_verbs, COUNT(session_verbs),
+	 0},
+	{"apikey", "a tenant's API keys: create, list, revoke, verify", apikey_verbs,
+	 COUNT(apikey_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -406,6 +487,8 @@ static const char tail_help[] =
 	"  SAAS_AUDIT_SIGNING_KEY  the audit signing key (saas-audit-key-v1:...) when\n"
 	"                  --audit-key is not given\n"
 	"  SAAS_RBAC_POLICY  the role policy when --rbac-policy is not given\n"
+	"  SAAS_AUTH_POLICY  the auth policy (passwords' cost, sessions, rate limits:\n"
+	"                  JSON or file:PATH; docs/auth.md, \"Policy\")\n"
 	"\n"
 	"Output:\n"
 	"  Commands that create something print its id alone on one line (invite create\n"
@@ -425,7 +508,8 @@ static const char tail_help[] =
 	"     message and code, e.g. SAAS_ENOTFOUND, go to stderr)\n"
 	"  2  usage error: unknown noun, verb or option, missing argument\n"
 	"  check exits 1 when denied; check --batch 2 when a line had an error; rbac test\n"
-	"  1 on a mismatch, 2 on a bad line.\n";
+	"  1 on a mismatch, 2 on a bad line. login, session verify and apikey verify exit\n"
+	"  1 on a negative answer (wrong credentials, invalid or revoked), 2 with no answer.\n";
 
 char *sc_synopsis(const struct sc_noun *noun, const struct sc_verb *verb)
 {
@@ -682,7 +766,7 @@ static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **ar
 			}
 			continue;
 		}
-		if (a->npos >= verb->npos) {
+		if (a->npos >= (verb->npos < 0 ? -verb->npos : verb->npos)) {
 			if (verb->npos == 0)
 				return sc_usage_error(sc, "unexpected argument '%s'", arg);
 			return sc_usage_error(sc, "unexpected argument '%s' (only one %s)", arg,
@@ -701,9 +785,10 @@ static int parse_verb_args(struct sc *sc, struct sc_args *a, int argc, char **ar
 
 /* ---- the context -------------------------------------------------------------- */
 
-static int open_ctx(struct sc *sc)
+int sc_open_ctx(struct sc *sc)
 {
 	saas_ctx_options opts = SAAS_CTX_OPTIONS_INIT;
+	const char *env = getenv("SAAS_AUTH_POLICY");
 	int rc;
 
 	if (sc->verbose) {
@@ -715,6 +800,7 @@ static int open_ctx(struct sc *sc)
 		opts.auto_migrate = SAAS_MIGRATE_DEFER;
 	opts.audit_signing_key = sc->audit_key;
 	opts.rbac_policy = sc->rbac_policy;
+	opts.auth_policy = env && *env ? env : NULL;
 	rc = saas_ctx_open(&sc->ctx, sc->db, &opts);
 	if (rc)
 		return sc_lib_error(rc);
@@ -833,12 +919,14 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return sc_lib_error(rc);
 	}
-	/* keygen, verify of an export file and the totp verbs need no database. */
+	/* keygen, verify of an export file, totp code and secret need no database;
+	 * apikey verify opens it itself once the key's checksum is right. */
 	rc = sc.verb->run == sc_cmd_audit_keygen || sc.verb->run == sc_cmd_totp_code ||
 	                     sc.verb->run == sc_cmd_totp_secret ||
+	                     sc.verb->run == sc_cmd_apikey_verify ||
 	                     (sc.verb->run == sc_cmd_audit_verify && sc_opt_value(&sc, &a, "file"))
 	             ? SC_EXIT_OK
-	             : open_ctx(&sc);
+	             : sc_open_ctx(&sc);
 	if (!rc)
 		rc = sc.verb->run(&sc, &a);
 	args_free(&a);

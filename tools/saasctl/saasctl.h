@@ -45,7 +45,7 @@ struct sc_args;
 struct sc_verb {
 	const char *name;    /* NULL for a verbless noun's single entry */
 	const char *args;    /* synopsis of the positional arguments ("T"), or NULL */
-	int npos;            /* how many positional arguments it takes (exactly) */
+	int npos;            /* how many positional arguments it takes (exactly); -1: one, optional */
 	const char *summary; /* one line */
 	int (*run)(struct sc *sc, const struct sc_args *a);
 	struct sc_opt opts[SC_MAX_OPTS + 1];
@@ -130,6 +130,16 @@ int sc_cmd_check(struct sc *sc, const struct sc_args *a);      /* cmd_check.c */
 int sc_cmd_rbac_test(struct sc *sc, const struct sc_args *a);  /* cmd_check.c */
 int sc_cmd_totp_code(struct sc *sc, const struct sc_args *a);   /* cmd_totp.c */
 int sc_cmd_totp_secret(struct sc *sc, const struct sc_args *a);
+int sc_cmd_user_set_password(struct sc *sc, const struct sc_args *a); /* cmd_auth.c */
+int sc_cmd_login(struct sc *sc, const struct sc_args *a);
+int sc_cmd_session_verify(struct sc *sc, const struct sc_args *a);
+int sc_cmd_session_list(struct sc *sc, const struct sc_args *a);
+int sc_cmd_session_revoke(struct sc *sc, const struct sc_args *a);
+int sc_cmd_apikey_create(struct sc *sc, const struct sc_args *a);
+int sc_cmd_apikey_list(struct sc *sc, const struct sc_args *a);
+int sc_cmd_apikey_revoke(struct sc *sc, const struct sc_args *a);
+int sc_cmd_apikey_verify(struct sc *sc, const struct sc_args *a);
+int sc_cmd_totp_enroll(struct sc *sc, const struct sc_args *a);
 
 /* ---- cmd_tenant.c ------------------------------------------------------------ */
 
@@ -140,6 +150,20 @@ int sc_cmd_totp_secret(struct sc *sc, const struct sc_args *a);
 int sc_tenant_pages(saas_tenant_page ***out, size_t *n, const char **next, struct sc *sc,
                     int status, const char *cursor, unsigned limit, int one_page);
 void sc_tenant_pages_free(saas_tenant_page **pages, size_t n);
+
+/* ---- cmd_audit.c ------------------------------------------------------------- */
+
+/* A TIME argument: milliseconds since the epoch (digits only), or RFC 3339
+ * "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm|-hh:mm)". 0 on success, -1 if malformed. */
+int sc_parse_time(int64_t *out, const char *s);
+/* `ms` as RFC 3339 in UTC with milliseconds (or the number, past year 9999). */
+void sc_format_time(char buf[32], int64_t ms);
+
+/* ---- saasctl.c ----------------------------------------------------------------- */
+
+/* Open sc->ctx from --db and the options (for verbs that check their input
+ * first and open the store only then). Returns an exit status. */
+int sc_open_ctx(struct sc *sc);
 
 /* ---- util.c ---------------------------------------------------------------- */
 
