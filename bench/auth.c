@@ -161,11 +161,11 @@ static int check_session(saas_ctx *ctx, const char *token)
 static const struct kind kinds[] = {
 	{"apikey_verify",
 	 "SELECT k.name, k.permissions, k.created_by, k.expires_at, k.revoked_at "
-	 "FROM api_key_hashes h JOIN api_keys k ON k.tenant_id = h.tenant_id AND k.id = h.key_id "
+	 "FROM api_key_hashes h JOIN api_keys k ON k.tenant_id = h.key_tenant AND k.id = h.key_id "
 	 "WHERE h.key_hash = ?1",
 	 check_apikey},
 	{"session_validate",
-	 "SELECT id, user_id, tenant_id, mfa, last_seen_at, expires_at, revoked_at "
+	 "SELECT id, user_id, acting_tenant, mfa, last_seen_at, expires_at, revoked_at "
 	 "FROM sessions WHERE token_hash = ?1",
 	 check_session},
 };

@@ -73,8 +73,10 @@ static void seed_rng(uint64_t salt)
 #define A_GHOST NU
 #define A_STAFF (NU + 1)
 #define A_SYSTEM (A_STAFF + NS)
-#define A_APIKEY (A_SYSTEM + 1)
-#define NA (A_APIKEY + 1)
+#define A_APIKEY (A_SYSTEM + 1) /* a key id no tenant has */
+#define NK 3                    /* API key slots per tenant */
+#define A_KEY (A_APIKEY + 1)    /* the key in slot 0 of the tenant; then 1, 2 */
+#define NA (A_KEY + NK)
 #define T_NONE NT /* the tenant slot of an id no tenant has */
 
 static const char *const RES[] = {"tenant", "project", "audit", "member", "role", "doc"};
@@ -104,6 +106,18 @@ struct grant {
 	int64_t expires;
 };
 
+/* An API key: what a key grants is what both its patterns and its
+ * creator's current roles grant. */
+struct key {
+	int present; /* made (and not replaced) */
+	int revoked;
+	int creator; /* a user index */
+	int64_t expires; /* 0: never */
+	int npats;
+	char pats[3][PERMLEN];
+	char id[64];
+};
+
 struct tenant {
 	char id[64];
 	int exists; /* 0 once purged */
@@ -115,6 +129,7 @@ struct tenant {
 	int nroles[NU];
 	char roles[NU][MAXMR][NAMELEN];
 	struct grant grant[NS + 1]; /* per staff member; [NS]: to all staff */
+	struct key key[NK];
 	saas_scope *sys;            /* the system actor in this tenant, for mutations */
 };
 
@@ -266,8 +281,30 @@ static void ref_decide(struct expect *e, int ti, int ai, const char *perm)
 	if (ai == A_SYSTEM) {
 		e->allowed = 1;
 		e->reason = SAAS_REASON_SYSTEM;
-	} else if (ai == A_APIKEY) {
+	} else if (ai == A_APIKEY || (ai >= A_KEY && !t->key[ai - A_KEY].present)) {
 		e->reason = SAAS_REASON_APIKEY_UNKNOWN;
+	} else if (ai >= A_KEY) {
+		/* docs/authz.md: revoked, expired, the key's own patterns, then
+		 * its creator's current roles */
+		const struct key *k = &t->key[ai - A_KEY];
+		int covered = 0, u = k->creator;
+
+		for (int i = 0; i < k->npats; i++)
+			covered |= ref_covers(k->pats[i], perm);
+		if (k->revoked)
+			e->reason = SAAS_REASON_APIKEY_REVOKED;
+		else if (k->expires && th_clock_ms >= k->expires)
+			e->reason = SAAS_REASON_APIKEY_EXPIRED;
+		else if (!covered)
+			e->reason = SAAS_REASON_APIKEY_LACKS;
+		else {
+			e->reason = SAAS_REASON_APIKEY_CREATOR_LACKS;
+			for (int i = 0; t->member[u] && i < t->nroles[u]; i++)
+				if (ref_grants(t, t->roles[u][i], perm, 0)) {
+					e->allowed = 1;
+					e->reason = SAAS_REASON_APIKEY;
+				}
+		}
 	} else if (ai == A_GHOST || (ai < NU && !t->member[ai])) {
 		e->reason = SAAS_REASON_NOT_MEMBER;
 	} else if (ai < NU) {
@@ -317,6 +354,8 @@ static void actor_text(char *buf, size_t n, int ai)
 		snprintf(buf, n, "the system");
 	else if (ai == A_APIKEY)
 		snprintf(buf, n, "API key %s", API_KEY);
+	else if (ai >= A_KEY)
+		snprintf(buf, n, "API key slot %d", ai - A_KEY);
 	else
 		snprintf(buf, n, "staff '%s'", STAFF[ai - A_STAFF]);
 }
@@ -503,15 +542,17 @@ static void ask(int ti, int ai, const char *perm)
 	pattern = saas_decision_pattern(dec);
 	gid = saas_decision_grant_id(dec);
 	switch (e.reason) {
-	case SAAS_REASON_ROLE: {
+	case SAAS_REASON_ROLE:
+	case SAAS_REASON_APIKEY: {
 		/* docs/authz.md: roles are tried in name order; the first that
-		 * grants is reported. */
+		 * grants is reported (for a key, among its creator's roles). */
 		const char *first = NULL;
+		int u = e.reason == SAAS_REASON_APIKEY ? T[ti].key[ai - A_KEY].creator : ai;
 
-		for (int i = 0; i < T[ti].nroles[ai]; i++)
-			if ((!first || strcmp(T[ti].roles[ai][i], first) < 0) &&
-			    ref_grants(&T[ti], T[ti].roles[ai][i], perm, 0))
-				first = T[ti].roles[ai][i];
+		for (int i = 0; i < T[ti].nroles[u]; i++)
+			if ((!first || strcmp(T[ti].roles[u][i], first) < 0) &&
+			    ref_grants(&T[ti], T[ti].roles[u][i], perm, 0))
+				first = T[ti].roles[u][i];
 		FAIL_IF(!role || strcmp(role, first), "role: not the first granting role by name");
 		FAIL_IF(!pattern || saas_permission_covers(pattern, perm) != 1,
 		        "pattern: does not cover the permission");
@@ -570,16 +611,24 @@ static int random_actor(void)
 		return A_GHOST;
 	if (k < 87)
 		return A_STAFF + rnd(NS);
-	if (k < 94)
+	if (k < 92)
 		return A_SYSTEM;
-	return A_APIKEY;
+	if (k < 94)
+		return A_APIKEY;
+	return A_KEY + rnd(NK);
 }
 
 static void ask_random(int ti, int ai)
 {
 	char perm[PERMLEN];
+	const struct key *k = ti < NT && ai >= A_KEY ? &T[ti].key[ai - A_KEY] : NULL;
 
-	random_perm(perm, sizeof perm);
+	/* a key is asked for its own patterns half the time: what its
+	 * creator's roles then decide */
+	if (k && k->present && rnd(2))
+		snprintf(perm, sizeof perm, "%s", k->pats[rnd(k->npats)]);
+	else
+		random_perm(perm, sizeof perm);
 	ask(ti, ai, perm);
 }
 
@@ -929,9 +978,74 @@ static void clock_advance(int64_t ms)
 			for (int s = 0; s <= NS; s++)
 				if (T[ti].grant[s].present && T[ti].grant[s].expires == th_clock_ms)
 					again = 1;
+		for (int ti = 0; ti < NT; ti++)
+			for (int k = 0; k < NK; k++)
+				if (T[ti].key[k].present && T[ti].key[k].expires == th_clock_ms)
+					again = 1;
 		if (again)
 			th_clock_advance(1);
 	} while (again);
+}
+
+/* Make the key of slot k of tenant ti (expiring after `ttl` ms; 0: never
+ * or a random time), by a random user, with 1 to 3
+ * patterns, some the creator holds and some random; the library must
+ * refuse it exactly when the creator may not create keys or lacks a
+ * pattern (docs/auth.md: a key never exceeds its creator). */
+static void key_create(int ti, int k, int64_t ttl)
+{
+	struct tenant *t = &T[ti];
+	struct key *key = &t->key[k];
+	const char *pats[3];
+	struct expect e;
+	int u = rnd(NU), npats = 1 + rnd(3), ok = 1, rc;
+	char *secret = NULL;
+	saas_apikey *made = NULL;
+	int64_t expires = ttl ? th_clock_ms + ttl : rnd(3) == 0 ? th_clock_ms + random_ttl() : 0;
+	char pbuf[3][PERMLEN];
+
+	for (int i = 0; i < npats; i++) {
+		const struct role *r =
+			t->member[u] && t->nroles[u] ? find_role(t, t->roles[u][rnd(t->nroles[u])]) : NULL;
+
+		if (r && r->nperms && rnd(2))
+			snprintf(pbuf[i], PERMLEN, "%s", r->perms[rnd(r->nperms)]);
+		else
+			random_pattern(pbuf[i], PERMLEN);
+		pats[i] = pbuf[i];
+		ref_decide(&e, ti, u, pats[i]);
+		ok &= e.allowed;
+	}
+	ref_decide(&e, ti, u, "apikey:create");
+	ok &= e.allowed;
+	rc = saas_apikey_create(&secret, &made, ctx, scopes[ti][u], "prop", pats, (size_t)npats,
+	                        expires);
+	ck_assert_msg(rc == (ok ? SAAS_OK : SAAS_EDENIED),
+	              "key by user u%d (member %d) in tenant t%d with %s %s %s: %s, expected %s "
+	              "(seed %" PRIu64 "): %s",
+	              u, t->member[u], ti, pats[0], npats > 1 ? pats[1] : "", npats > 2 ? pats[2] : "",
+	              saas_code_name(rc), ok ? "SAAS_OK" : "SAAS_EDENIED", seed_used,
+	              saas_error_message(saas_error_last()));
+	if (rc == SAAS_OK) {
+		memset(key, 0, sizeof *key);
+		key->present = 1;
+		key->creator = u;
+		key->expires = expires;
+		key->npats = npats;
+		for (int i = 0; i < npats; i++)
+			snprintf(key->pats[i], PERMLEN, "%s", pats[i]);
+		snprintf(key->id, sizeof key->id, "%s", saas_apikey_id(made));
+		saas_scope_free(scopes[ti][A_KEY + k]);
+		ck_ok(saas_scope_new(&scopes[ti][A_KEY + k], t->id, SAAS_ACTOR_APIKEY, key->id));
+	}
+	saas_apikey_free(made);
+	saas_free_secret(secret);
+}
+
+static void key_revoke(int ti, int k)
+{
+	ck_ok(saas_apikey_revoke(ctx, T[ti].sys, T[ti].key[k].id));
+	T[ti].key[k].revoked = 1;
 }
 
 static void make_scope(saas_scope **out, const char *tenant, int ai)
@@ -945,8 +1059,8 @@ static void make_scope(saas_scope **out, const char *tenant, int ai)
 		id = GHOST_USER;
 	else if (ai == A_SYSTEM)
 		type = SAAS_ACTOR_SYSTEM, id = "prop-system";
-	else if (ai == A_APIKEY)
-		type = SAAS_ACTOR_APIKEY, id = API_KEY;
+	else if (ai >= A_APIKEY)
+		type = SAAS_ACTOR_APIKEY, id = API_KEY; /* slots: until their key is made */
 	else
 		type = SAAS_ACTOR_SUPPORT, id = STAFF[ai - A_STAFF];
 	ck_ok(saas_scope_new(out, tenant, type, id));
@@ -1034,6 +1148,25 @@ static void open_world(unsigned cache_size, uint64_t salt)
 	for (int ti = 0; ti <= NT; ti++)
 		for (int ai = 0; ai < NA; ai++)
 			make_scope(&scopes[ti][ai], ti < NT ? T[ti].id : NO_TENANT, ai);
+	/* API keys: a few per tenant, before two tenants change status */
+	for (int ti = 0; ti < NT; ti++)
+		for (int k = 0; k < NK; k++)
+			for (int tries = 0; tries < 3 && !T[ti].key[k].present; tries++)
+				key_create(ti, k, k == 1 ? 61000 + rnd(120000) : 0);
+	/* one whose creator has left the tenant since */
+	for (int ti = 0, done = 0; ti < 3 && !done; ti++)
+		for (int k = 0; k < 2 && !done; k++)
+			if (T[ti].key[k].present && T[ti].key[k].creator != 0 &&
+			    T[ti].member[T[ti].key[k].creator]) {
+				member_remove(&T[ti], T[ti].key[k].creator);
+				done = 1;
+			}
+	/* and one revoked */
+	for (int ti = 0; ti < NT; ti++)
+		if (T[ti].key[2].present) {
+			key_revoke(ti, 2);
+			break;
+		}
 	/* Statuses: t3 suspended, t4 pending deletion (from suspended, so
 	 * that restoring it gives back a suspended tenant). */
 	ck_ok(saas_tenant_suspend(ctx, T[3].sys, "property test"));
@@ -1089,6 +1222,10 @@ static void mutate(void)
 					for (int s = 0; s < NS; s++)
 						for (int q = 0; q < 3; q++)
 							ask_random(x, A_STAFF + s);
+			for (int x = 0; x < NT; x++)
+				if (T[x].exists)
+					for (int s = 0; s < NK; s++)
+						ask_random(x, A_KEY + s);
 			return;
 		}
 		if (k < 12) { /* invalidation by hand changes nothing */
@@ -1142,10 +1279,14 @@ static void mutate(void)
 			if (!t->custom[c].alive || !custom_deletable(t, c))
 				continue;
 			custom_delete(t, c);
-		} else if (k < 70) {
-			int u = 1 + rnd(NU - 1);
+		} else if (k < 64) {
+			int u = 1 + rnd(NU - 1), s = rnd(NK);
 			char roles[MAXMR][NAMELEN];
 			int n = random_roles(roles, t);
+
+			/* half the time, a key's creator: their keys follow them */
+			if (rnd(2) && t->key[s].present && t->key[s].creator != 0)
+				u = t->key[s].creator;
 
 			if (t->member[u] && rnd(4) == 0)
 				member_remove(t, u);
@@ -1155,19 +1296,36 @@ static void mutate(void)
 				member_add(t, u, roles, n);
 			for (int i = 0; i < 25; i++)
 				ask_random(ti, u);
-		} else if (k < 88) {
+			/* the keys the user made shrink and grow with their roles */
+			for (int s = 0; s < NK; s++)
+				for (int i = 0; i < 5; i++)
+					ask_random(ti, A_KEY + s);
+		} else if (k < 76) {
 			int s = rnd(NS + 1);
 
 			grant_give(t, s, rnd(4) ? random_ttl() : 61000 + rnd(120000));
 			for (int i = 0; i < 25; i++)
 				ask_random(ti, A_STAFF + (s < NS ? s : rnd(NS)));
-		} else {
+		} else if (k < 82) {
 			int s = rnd(NS + 1);
 			if (!t->grant[s].present || t->grant[s].revoked)
 				continue;
 			grant_revoke(t, s);
 			for (int i = 0; i < 25; i++)
 				ask_random(ti, A_STAFF + (s < NS ? s : rnd(NS)));
+		} else if (k < 92) {
+			int s = rnd(NK);
+
+			key_create(ti, s, 0);
+			for (int i = 0; i < 25; i++)
+				ask_random(ti, A_KEY + s);
+		} else {
+			int s = rnd(NK);
+			if (!t->key[s].present || t->key[s].revoked)
+				continue;
+			key_revoke(ti, s);
+			for (int i = 0; i < 10; i++)
+				ask_random(ti, A_KEY + s);
 		}
 		focus(ti, 30);
 		return;
@@ -1202,9 +1360,7 @@ static void run_property(long n, unsigned cache_size, uint64_t salt)
 	}
 	if (cache_size && cache_size < (NT + 1) * NA)
 		ck_assert_uint_gt(st.evictions, 0);
-	/* API keys' own reasons (apikey and after) are not generated here:
-	 * test_auth decides each of them */
-	for (int r = 1; r <= SAAS_REASON_APIKEY_UNKNOWN; r++)
+	for (int r = 1; r <= SAAS_REASON_MAX; r++)
 		ck_assert_msg(seen & (1u << r),
 		              "reason %s was never reached in %ld requests (seed %" PRIu64 ")",
 		              saas_reason_name(r), nrequests_done, seed_used);

@@ -264,7 +264,7 @@ static int hash_parse(struct pwhash_info *info, const char *hash)
 
 int saas_password_hash(char **out, const char *password, size_t len, const saas_password_params *p)
 {
-	saas_password_params prm;
+	saas_password_params prm = SAAS_PASSWORD_PARAMS_INIT;
 	char buf[crypto_pwhash_STRBYTES];
 	int rc;
 
@@ -312,7 +312,7 @@ int saas_password_dummy_verify(const char *password, size_t len, const saas_pass
 	 * constant-time comparison. */
 	static const char salt[] = "c2Fhcy1kdW1teS1zYWx0MQ";                       /* 16 bytes */
 	static const char digest[] = "ZHVtbXktZGlnZXN0LW5ldmVyLW1hdGNoZXMtYW55dGg"; /* 32 bytes */
-	saas_password_params prm;
+	saas_password_params prm = SAAS_PASSWORD_PARAMS_INIT;
 	char hash[crypto_pwhash_STRBYTES];
 	int rc, n;
 
@@ -333,7 +333,7 @@ int saas_password_dummy_verify(const char *password, size_t len, const saas_pass
 int saas_password_needs_rehash(const char *hash, const saas_password_params *p)
 {
 	struct pwhash_info info;
-	saas_password_params prm;
+	saas_password_params prm = SAAS_PASSWORD_PARAMS_INIT;
 	int rc;
 
 	if ((rc = params_get(&prm, p)) != SAAS_OK || (rc = hash_parse(&info, hash)) != SAAS_OK ||
