@@ -48,7 +48,7 @@ SAAS_BEGIN_DECL
 
 /** How many recovery codes a user is given. */
 #define SAAS_MFA_RECOVERY_CODES 10
-/** The length of a recovery code as handed out (`xxxxx-xxxxx`), without the NUL. */
+/** The length of a recovery code as handed out (`k7m2p-qx4za`), without the NUL. */
 #define SAAS_MFA_RECOVERY_CODE_LEN 11
 
 /**
@@ -89,7 +89,7 @@ SAAS_EXTERN(int) saas_mfa_totp_enroll(char **out_secret, char **out_uri, saas_ct
  * that it cannot be used again to sign in) and make 10 new recovery codes,
  * replacing any earlier ones. Audited as `mfa.enrolled`.
  *
- * @param out_codes receives the recovery codes (`xxxxx-xxxxx`), shown
+ * @param out_codes receives the recovery codes (like `k7m2p-qx4za`), shown
  *                  once: an array of `*out_n` strings followed by NULL;
  *                  free with saas_mfa_codes_free().
  * @param out_n     receives their number (`SAAS_MFA_RECOVERY_CODES`).
@@ -111,8 +111,8 @@ SAAS_EXTERN(int) saas_mfa_totp_confirm(char ***out_codes, size_t *out_n, saas_ct
 
 /**
  * Check a second factor: a TOTP code of the user's confirmed factor (6 or
- * 8 digits) or one of the user's recovery codes (`xxxxx-xxxxx`, any case,
- * the dash optional). One attempt is first taken from the rate limit
+ * 8 digits) or one of the user's recovery codes (like `k7m2p-qx4za`, any
+ * case, the dash optional). One attempt is first taken from the rate limit
  * `mfa:<user_id>`. A TOTP code is accepted for the newest step of the
  * window (one step either side) it matches, if that step is newer than the
  * last one accepted, which it becomes; a recovery code is marked used

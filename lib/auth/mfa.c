@@ -46,7 +46,7 @@ static int check_who(const saas_scope *scope, const char *user_id)
 /* What a typed code is: a TOTP code (6 to 8 digits, spaces ignored), put
  * into `out` as its digits, or a recovery code (10 of RECOVERY_ALPHABET in
  * any case, spaces and dashes ignored), put into `out` in its canonical
- * form `xxxxx-xxxxx`. */
+ * form `k7m2p-qx4za`: 5 + 5 base32 characters. */
 enum code_kind { CODE_TOTP = 1, CODE_RECOVERY = 2 };
 
 static int code_kind(int *kind, char out[SAAS_MFA_RECOVERY_CODE_LEN + 1], const char *code,
@@ -96,7 +96,7 @@ static int code_kind(int *kind, char out[SAAS_MFA_RECOVERY_CODE_LEN + 1], const 
 	sodium_memzero(out, SAAS_MFA_RECOVERY_CODE_LEN + 1);
 	return saas__err(SAAS_EINVAL, field,
 	                 "%s is neither a TOTP code (6 to 8 digits) nor a recovery code "
-	                 "(xxxxx-xxxxx)", field);
+	                 "(5 + 5 base32 characters, like k7m2p-qx4za)", field);
 }
 
 /* ---- the factor --------------------------------------------------------------------- */
