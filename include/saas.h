@@ -20,6 +20,7 @@
 #include "saas/authz.h"
 #include "saas/ratelimit.h"
 #include "saas/auth.h"
+#include "saas/billing.h"
 #include "saas/password.h"
 #include "saas/apikey.h"
 #include "saas/totp.h"

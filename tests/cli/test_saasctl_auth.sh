@@ -272,6 +272,17 @@ sc login --email ann@example.com <<<"$PASSWORD
 $RECOVERY"
 expect "login with a used recovery code" 1 '' '\(SAAS_EUSED\)$'
 
+# ---- billing states (no database) -------------------------------------------------
+
+sc billing states --markdown
+expect "billing states --markdown prints the table" 0 '^\| from \| event \| when \| to \| flags \|' ''
+[[ $STDOUT == *"| paused | resume | payment_method | active |  |"* ]]
+holds "the table has the resume row with its condition"
+sc billing states --dot
+expect "billing states --dot prints a digraph" 0 '^digraph subscription \{' ''
+sc billing states
+expect "billing states wants --markdown or --dot" 2 '' 'exactly one of --markdown and --dot'
+
 # ---- help ----------------------------------------------------------------------
 
 sc --help

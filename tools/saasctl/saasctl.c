@@ -310,6 +310,17 @@ static const struct sc_verb rbac_verbs[] = {
 	  {0}}},
 };
 
+/* Billing (saas/billing.h, docs/billing.md); the state table needs no database. */
+static const struct sc_verb billing_verbs[] = {
+	{"states", NULL, 0,
+	 "Print the subscription state machine's transition table from the code: as a "
+	 "Markdown table (--markdown) or as a Graphviz digraph (--dot, for `dot -Tsvg`).",
+	 sc_cmd_billing_states,
+	 {{"markdown", NULL, SC_FLAG, "a Markdown table: from, event, condition, to, flags", NULL},
+	  {"dot", NULL, SC_FLAG, "a Graphviz digraph of the states and transitions", NULL},
+	  {0}}},
+};
+
 /* One-time passwords (saas/totp.h, docs/auth.md "TOTP"); no database but for enroll
  * (saas/mfa.h: cmd_auth.c). */
 static const struct sc_verb totp_verbs[] = {
@@ -434,6 +445,8 @@ const struct sc_noun sc_nouns[] = {
 	 "one-time passwords (RFC 6238): a code of a secret, a new secret and its URI; enrol a "
 	 "user's factor",
 	 totp_verbs, COUNT(totp_verbs), 0},
+	{"billing", "billing: the subscription state machine's table", billing_verbs,
+	 COUNT(billing_verbs), 0},
 	{"login", "sign in with email and password (and a second factor): a session token",
 	 login_verbs, COUNT(login_verbs), 1},
 	{"session", "sessions: verify a token, list, revoke", session_verbs, COUNT(session_verbs),
@@ -919,9 +932,11 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return sc_lib_error(rc);
 	}
-	/* keygen, verify of an export file, totp code and secret need no database;
+	/* keygen, verify of an export file, totp code and secret, billing states need
+	 * no database;
 	 * apikey verify opens it itself once the key's checksum is right. */
 	rc = sc.verb->run == sc_cmd_audit_keygen || sc.verb->run == sc_cmd_totp_code ||
+	                     sc.verb->run == sc_cmd_billing_states ||
 	                     sc.verb->run == sc_cmd_totp_secret ||
 	                     sc.verb->run == sc_cmd_apikey_verify ||
 	                     (sc.verb->run == sc_cmd_audit_verify && sc_opt_value(&sc, &a, "file"))

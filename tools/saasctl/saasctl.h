@@ -129,6 +129,7 @@ int sc_cmd_support_list(struct sc *sc, const struct sc_args *a);
 int sc_cmd_check(struct sc *sc, const struct sc_args *a);      /* cmd_check.c */
 int sc_cmd_rbac_test(struct sc *sc, const struct sc_args *a);  /* cmd_check.c */
 int sc_cmd_totp_code(struct sc *sc, const struct sc_args *a);   /* cmd_totp.c */
+int sc_cmd_billing_states(struct sc *sc, const struct sc_args *a); /* cmd_billing.c */
 int sc_cmd_totp_secret(struct sc *sc, const struct sc_args *a);
 int sc_cmd_user_set_password(struct sc *sc, const struct sc_args *a); /* cmd_auth.c */
 int sc_cmd_login(struct sc *sc, const struct sc_args *a);
