@@ -61,6 +61,7 @@ static void checksum_encode(char out[SAAS_APIKEY_CHECKSUM_CHARS], const char *s,
 	}
 }
 
+/* 1 if `env` is 1 to SAAS_APIKEY_ENV_MAX of [a-z] (its length in *len), else 0. */
 static int env_valid(const char *env, size_t *len)
 {
 	size_t n = 0;
@@ -69,6 +70,13 @@ static int env_valid(const char *env, size_t *len)
 		n++;
 	*len = n;
 	return n >= 1 && n <= SAAS_APIKEY_ENV_MAX && env[n] == '\0';
+}
+
+int saas__apikey_env_valid(const char *env)
+{
+	size_t len;
+
+	return env && env_valid(env, &len);
 }
 
 static int sodium_ready(void)

@@ -42,6 +42,10 @@ void saas__auth_free(struct saas__auth *a);
 /* The context's policy. */
 const struct saas__auth_policy *saas__auth_policy(saas_ctx *ctx);
 
+/* Whether `env` is a key environment saas_apikey_generate() takes (1 to
+ * SAAS_APIKEY_ENV_MAX of [a-z]); apikey_format.c. */
+int saas__apikey_env_valid(const char *env);
+
 /* The built-in policy (what an empty auth_policy gives). */
 const struct saas__auth_policy *saas__auth_default_policy(void);
 

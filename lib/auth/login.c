@@ -45,18 +45,7 @@ static int check_request(const saas_login_request *req)
 		                 SAAS_PASSWORD_MAX_BYTES);
 	if (req->tenant_id && (rc = saas__id_check(req->tenant_id, "ten", "tenant_id")))
 		return rc;
-	if (req->ip) {
-		saas_scope *s = NULL;
-
-		/* the scope's own check of an address */
-		rc = saas_scope_new(&s, NULL, SAAS_ACTOR_SYSTEM, "auth");
-		if (!rc)
-			rc = saas_scope_set_ip(s, req->ip);
-		saas_scope_free(s);
-		if (rc)
-			return rc;
-	}
-	return SAAS_OK;
+	return req->ip ? saas__check_ip("ip", req->ip) : SAAS_OK;
 }
 
 /* Take one attempt from `key`'s shared limit; a refusal names `field`. */

@@ -157,24 +157,17 @@ static int parse(struct saas__auth_policy *p, json_t *doc)
 		return rc;
 	if ((o = json_object_get(doc, "apikey"))) {
 		json_t *env;
-		char scratch[SAAS_APIKEY_ENV_MAX + 1];
 
 		if ((rc = only_known(o, "apikey", apikey)))
 			return rc;
 		if ((env = json_object_get(o, "env"))) {
-			char *key = NULL;
-
 			if (!json_is_string(env))
 				return bad("apikey.env", "must be a string");
-			/* the key format's own check of an environment name */
-			rc = saas_apikey_generate(&key, NULL, json_string_value(env));
-			saas_free_secret(key);
-			if (rc)
+			if (!saas__apikey_env_valid(json_string_value(env)))
 				return saas__err(SAAS_EINVAL, "auth_policy",
 				                 "auth_policy: apikey.env: '%s' is not 1 to %d of [a-z]",
 				                 saas__q(json_string_value(env)), SAAS_APIKEY_ENV_MAX);
-			snprintf(scratch, sizeof scratch, "%s", json_string_value(env));
-			memcpy(p->apikey_env, scratch, sizeof scratch);
+			snprintf(p->apikey_env, sizeof p->apikey_env, "%s", json_string_value(env));
 		}
 	}
 	if (p->session_idle_ms > p->session_absolute_ms)

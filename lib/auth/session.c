@@ -261,7 +261,6 @@ int saas__session_check(struct saas_session **out, saas_ctx *ctx, const char *to
 	if (!s) {
 		if ((rc = session_read(&s, ctx, hash)))
 			return rc;
-		s->idle_ms = saas__auth_policy(ctx)->session_idle_ms;
 		if (!s->revoked_at)
 			saas__tcache_put_copy(cache, hash, s->id, s, session_copy, now);
 	}

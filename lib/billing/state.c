@@ -1,6 +1,5 @@
 /* The subscription state machine (saas/billing.h, docs/billing.md): the one
  * transition table, the access a state grants, and the table printed. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,136 +271,90 @@ int saas_sub_access(int state, int64_t past_due_since_ms, int64_t grace_ms, int6
 
 /* ---- printing -------------------------------------------------------------------- */
 
-/* A growable string; on allocation failure `failed` is set and text stops. */
-struct buf {
-	char *s;
-	size_t n, cap;
-	int failed;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
+/* The flags of `on` (named with `on_prefix`) and of `off` (`off_prefix`),
+ * comma-separated: a row's condition ("cancel_pending, no payment_method")
+ * or its changes ("+cancel_pending, -change_pending"). */
+static void flag_list(FILE *f, unsigned on, const char *on_prefix, unsigned off,
+                      const char *off_prefix)
 {
-	va_list ap;
-	int k;
-
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-	va_end(ap);
-	if (k < 0) {
-		b->failed = 1;
-		return;
-	}
-	if (!b->s || b->n + (size_t)k + 1 > b->cap) {
-		size_t cap = (b->cap + (size_t)k + 1) * 2;
-		char *p = realloc(b->s, cap);
-
-		if (!p) {
-			b->failed = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-		va_start(ap, fmt);
-		vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-	}
-	b->n += (size_t)k;
-}
-
-/* The row's condition ("cancel_pending, no payment_method"), or "". */
-static void condition(struct buf *b, const struct row *r, const char *sep)
-{
-	int first = 1;
+	const char *sep = "";
 
 	for (int i = 0; i < 3; i++) {
 		unsigned bit = 1u << i;
 
-		if (r->need & bit) {
-			put(b, "%s%s", first ? "" : sep, flag_names[i]);
-			first = 0;
+		if (on & bit) {
+			fprintf(f, "%s%s%s", sep, on_prefix, flag_names[i]);
+			sep = ", ";
 		}
-		if (r->refuse & bit) {
-			put(b, "%sno %s", first ? "" : sep, flag_names[i]);
-			first = 0;
-		}
-	}
-}
-
-static void changes(struct buf *b, const struct row *r)
-{
-	int first = 1;
-
-	for (int i = 0; i < 3; i++) {
-		unsigned bit = 1u << i;
-
-		if (r->set & bit) {
-			put(b, "%s+%s", first ? "" : ", ", flag_names[i]);
-			first = 0;
-		}
-		if (r->clear & bit) {
-			put(b, "%s-%s", first ? "" : ", ", flag_names[i]);
-			first = 0;
+		if (off & bit) {
+			fprintf(f, "%s%s%s", sep, off_prefix, flag_names[i]);
+			sep = ", ";
 		}
 	}
 }
 
-static int finish(char **out, struct buf *b)
+/* Print the table with `print` into a new string. */
+static int print_table(char **out, void (*print)(FILE *f))
 {
-	if (b->failed) {
-		free(b->s);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!out)
+		return saas__err(SAAS_EINVAL, "out", "out is NULL");
+	*out = NULL;
+	if (!(f = open_memstream(&text, &len)))
+		return saas__enomem();
+	print(f);
+	if (ferror(f) | fclose(f)) {
+		free(text);
 		return saas__enomem();
 	}
-	*out = b->s;
+	*out = text;
 	return SAAS_OK;
+}
+
+static void print_markdown(FILE *f)
+{
+	fputs("| from | event | when | to | flags |\n| --- | --- | --- | --- | --- |\n", f);
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &table[i];
+
+		fprintf(f, "| %s | %s | ", state_names[r->from], event_names[r->event]);
+		flag_list(f, r->need, "", r->refuse, "no ");
+		fprintf(f, " | %s | ", state_names[r->to]);
+		flag_list(f, r->set, "+", r->clear, "-");
+		fputs(" |\n", f);
+	}
+}
+
+static void print_dot(FILE *f)
+{
+	fputs("digraph subscription {\n  rankdir=LR;\n  node [shape=circle];\n", f);
+	for (int s = 0; s <= SAAS_SUB_STATE_MAX; s++)
+		fprintf(f, "  %s [shape=%s];\n", state_names[s],
+		        saas_sub_state_terminal(s) ? "doublecircle" : s == NONE ? "point" : "circle");
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &table[i];
+
+		fprintf(f, "  %s -> %s [label=\"%s", state_names[r->from], state_names[r->to],
+		        event_names[r->event]);
+		if (r->need | r->refuse) {
+			fputs(" [", f);
+			flag_list(f, r->need, "", r->refuse, "no ");
+			fputc(']', f);
+		}
+		fputs("\"];\n", f);
+	}
+	fputs("}\n", f);
 }
 
 int saas_sub_table_markdown(char **out)
 {
-	struct buf b = {0};
-
-	if (!out)
-		return saas__err(SAAS_EINVAL, "out", "out is NULL");
-	*out = NULL;
-	put(&b, "| from | event | when | to | flags |\n| --- | --- | --- | --- | --- |\n");
-	for (size_t i = 0; i < NROWS; i++) {
-		const struct row *r = &table[i];
-
-		put(&b, "| %s | %s | ", state_names[r->from], event_names[r->event]);
-		condition(&b, r, ", ");
-		put(&b, " | %s | ", state_names[r->to]);
-		changes(&b, r);
-		put(&b, " |\n");
-	}
-	return finish(out, &b);
+	return print_table(out, print_markdown);
 }
 
 int saas_sub_table_dot(char **out)
 {
-	struct buf b = {0};
-
-	if (!out)
-		return saas__err(SAAS_EINVAL, "out", "out is NULL");
-	*out = NULL;
-	put(&b, "digraph subscription {\n  rankdir=LR;\n  node [shape=circle];\n");
-	for (int s = 0; s <= SAAS_SUB_STATE_MAX; s++)
-		put(&b, "  %s [shape=%s];\n", state_names[s],
-		    saas_sub_state_terminal(s) ? "doublecircle" : s == NONE ? "point" : "circle");
-	for (size_t i = 0; i < NROWS; i++) {
-		const struct row *r = &table[i];
-
-		put(&b, "  %s -> %s [label=\"%s", state_names[r->from], state_names[r->to],
-		    event_names[r->event]);
-		if (r->need | r->refuse) {
-			put(&b, " [");
-			condition(&b, r, ", ");
-			put(&b, "]");
-		}
-		put(&b, "\"];\n");
-	}
-	put(&b, "}\n");
-	return finish(out, &b);
+	return print_table(out, print_dot);
 }

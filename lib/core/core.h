@@ -53,6 +53,8 @@ enum saas__pattern {
 bool saas__match(enum saas__pattern p, const char *s);
 /* UTF-8 text of 1..max bytes (min 0 if allow_empty) without control characters. */
 int saas__check_text(const char *field, const char *s, size_t max, bool allow_empty);
+/* An IPv4 or IPv6 address in text (SAAS_EINVAL naming `field` otherwise). */
+int saas__check_ip(const char *field, const char *ip);
 int saas__check_slug(const char *slug);
 /* 1 to max printable ASCII characters without spaces (an actor's name). */
 int saas__check_label(const char *field, const char *s, size_t max);

@@ -1,5 +1,4 @@
 /* The context: options, clock, store; and scopes. */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,13 +253,12 @@ int saas_scope_set_request_id(saas_scope *scope, const char *request_id)
 
 int saas_scope_set_ip(saas_scope *scope, const char *ip)
 {
-	unsigned char buf[16];
+	int rc;
 
 	if (!scope)
 		return saas__err(SAAS_EINVAL, "scope", "scope is NULL");
-	if (ip && inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1)
-		return saas__err(SAAS_EINVAL, "ip", "ip '%s' is not an IPv4 or IPv6 address",
-		                 saas__q(ip));
+	if (ip && (rc = saas__check_ip("ip", ip)))
+		return rc;
 	return replace(&scope->ip, ip);
 }
 

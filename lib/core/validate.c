@@ -1,5 +1,6 @@
 /* Input validation: PCRE2 patterns compiled once per process, text and role checks. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <arpa/inet.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,4 +217,14 @@ char *saas__strv_join(char *const *v, size_t n, char sep)
 	}
 	*p = '\0';
 	return s;
+}
+
+int saas__check_ip(const char *field, const char *ip)
+{
+	unsigned char buf[16];
+
+	if (!ip || (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1))
+		return saas__err(SAAS_EINVAL, field, "%s '%s' is not an IPv4 or IPv6 address", field,
+		                 saas__q(ip ? ip : "(null)"));
+	return SAAS_OK;
 }
