@@ -94,15 +94,13 @@ static int check_name(saas_ctx *ctx, const char *name)
 	return SAAS_OK;
 }
 
-int saas_metrics_count(saas_ctx *ctx, const char *name, int64_t delta)
+/* Count and observe with a name known to be valid (the library's own
+ * operations: no pattern match on every call). */
+static int count_valid(saas_ctx *ctx, const char *name, int64_t delta)
 {
-	int rc = check_name(ctx, name);
 	struct metric *m;
+	int rc = SAAS_OK;
 
-	if (rc)
-		return rc;
-	if (delta < 0)
-		return saas__err(SAAS_EINVAL, "delta", "counter delta %lld is negative", (long long)delta);
 	pthread_mutex_lock(&ctx->metrics->lock);
 	m = lookup(ctx->metrics, name, COUNTER, true, &rc);
 	if (m)
@@ -111,17 +109,11 @@ int saas_metrics_count(saas_ctx *ctx, const char *name, int64_t delta)
 	return rc;
 }
 
-int saas_metrics_observe(saas_ctx *ctx, const char *name, double seconds)
+static int observe_valid(saas_ctx *ctx, const char *name, double seconds)
 {
-	int rc = check_name(ctx, name);
 	struct metric *m;
-	int b = 0;
+	int b = 0, rc = SAAS_OK;
 
-	if (rc)
-		return rc;
-	if (!(seconds >= 0) || isinf(seconds))
-		return saas__err(SAAS_EINVAL, "seconds", "observation %g is not a finite number >= 0",
-		                 seconds);
 	while (b < NBUCKETS - 1 && seconds > bucket_bounds[b])
 		b++;
 	pthread_mutex_lock(&ctx->metrics->lock);
@@ -133,6 +125,29 @@ int saas_metrics_observe(saas_ctx *ctx, const char *name, double seconds)
 	}
 	pthread_mutex_unlock(&ctx->metrics->lock);
 	return rc;
+}
+
+int saas_metrics_count(saas_ctx *ctx, const char *name, int64_t delta)
+{
+	int rc = check_name(ctx, name);
+
+	if (rc)
+		return rc;
+	if (delta < 0)
+		return saas__err(SAAS_EINVAL, "delta", "counter delta %lld is negative", (long long)delta);
+	return count_valid(ctx, name, delta);
+}
+
+int saas_metrics_observe(saas_ctx *ctx, const char *name, double seconds)
+{
+	int rc = check_name(ctx, name);
+
+	if (rc)
+		return rc;
+	if (!(seconds >= 0) || isinf(seconds))
+		return saas__err(SAAS_EINVAL, "seconds", "observation %g is not a finite number >= 0",
+		                 seconds);
+	return observe_valid(ctx, name, seconds);
 }
 
 int saas_metrics_counter_value(int64_t *out, saas_ctx *ctx, const char *name)
@@ -154,13 +169,14 @@ int saas_metrics_counter_value(int64_t *out, saas_ctx *ctx, const char *name)
 
 void saas__op_done(saas_ctx *ctx, const char *op, int64_t start_ns, int rc)
 {
+	double seconds = (double)(saas__mono_ns() - start_ns) / 1e9;
 	char name[80];
 
-	snprintf(name, sizeof name, "%s", op);
-	saas_metrics_observe(ctx, name, (double)(saas__mono_ns() - start_ns) / 1e9);
+	/* `op` is one of the library's names; a clock step back counts as 0 */
+	observe_valid(ctx, op, seconds > 0 ? seconds : 0);
 	if (rc) {
 		snprintf(name, sizeof name, "%s.errors", op);
-		saas_metrics_count(ctx, name, 1);
+		count_valid(ctx, name, 1);
 	}
 }
 
