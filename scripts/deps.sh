@@ -9,6 +9,8 @@ packages=(
 	libjansson-dev libsodium-dev libpcre2-dev libsqlite3-dev libssl-dev
 	check valgrind
 	libpq-dev postgresql # the PostgreSQL backend, and a server for its tests
+	libcurl4-openssl-dev # the Stripe adapter's API calls
+	libmicrohttpd-dev # the fake Stripe server of the tests
 )
 
 missing=()

@@ -111,6 +111,8 @@ void th_close(saas_ctx *ctx)
 saas_scope *th_system(void)
 {
 	saas_scope *s;
+	ck_assert_msg(nscopes < sizeof scopes / sizeof scopes[0],
+	              "too many th_system()/th_scope() scopes in one test: keep one");
 	ck_ok(saas_scope_new(&s, NULL, SAAS_ACTOR_SYSTEM, "test"));
 	scopes[nscopes++] = s;
 	return s;
@@ -119,6 +121,8 @@ saas_scope *th_system(void)
 saas_scope *th_scope(const char *tenant_id)
 {
 	saas_scope *s;
+	ck_assert_msg(nscopes < sizeof scopes / sizeof scopes[0],
+	              "too many th_system()/th_scope() scopes in one test: keep one");
 	ck_ok(saas_scope_new(&s, tenant_id, SAAS_ACTOR_SYSTEM, "test"));
 	scopes[nscopes++] = s;
 	return s;
@@ -223,4 +227,31 @@ void th_remove_db(const char *path)
 	unlink(p);
 	snprintf(p, sizeof p, "%s-shm", path);
 	unlink(p);
+}
+
+void th_billing(saas_ctx *ctx, const char *tenant_id)
+{
+	static const char *const catalog =
+		"{\"features\":{\"seats\":{\"kind\":\"limit\"},"
+		"\"api_calls\":{\"kind\":\"metered\",\"period\":\"month\"}},"
+		"\"plans\":[{\"id\":\"pro\",\"name\":\"Pro\",\"prices\":{\"stripe\":[\"price_th\"]},"
+		"\"features\":{\"seats\":\"unlimited\",\"api_calls\":1000}}]}";
+	char event[1024], cus[64], evt[64], sub[64];
+
+	ck_ok(saas_billing_plans_load(NULL, ctx, th_system(), catalog));
+	/* ids unique per tenant (the tests use several) */
+	snprintf(cus, sizeof cus, "cus_%s", tenant_id + 4);
+	snprintf(evt, sizeof evt, "evt_%s", tenant_id + 4);
+	snprintf(sub, sizeof sub, "sub_%s", tenant_id + 4);
+	snprintf(event, sizeof event,
+	         "{\"id\":\"%s\",\"object\":\"event\",\"type\":\"customer.subscription.created\","
+	         "\"created\":%lld,\"data\":{\"object\":{\"id\":\"%s\",\"object\":\"subscription\","
+	         "\"status\":\"active\",\"customer\":\"%s\",\"created\":%lld,"
+	         "\"metadata\":{\"tenant_id\":\"%s\"},\"items\":{\"object\":\"list\",\"data\":["
+	         "{\"price\":{\"id\":\"price_th\"},\"quantity\":1}]}}}}",
+	         evt, (long long)(th_clock_ms / 1000), sub, cus, (long long)(th_clock_ms / 1000),
+	         tenant_id);
+	ck_ok(saas_billing_stripe_apply(NULL, ctx, th_system(), event, strlen(event), NULL));
+	ck_ok(saas_entitlement_override_set(ctx, th_scope(tenant_id), "api_calls", "2000", 0, NULL));
+	ck_ok(saas_usage_record(NULL, ctx, th_scope(tenant_id), "api_calls", 1, "th", 0));
 }

@@ -55,6 +55,11 @@ void th_support_grant(saas_ctx *ctx, const char *tenant_id);
  * allowed member:read. */
 void th_apikey(saas_ctx *ctx, const char *tenant_id, const char *user_id);
 
+/* Give the tenant a row in every billing table: a plan catalogue (loaded
+ * once per context), a subscription from a Stripe event (with its customer
+ * link and applied event), an override and a usage record. */
+void th_billing(saas_ctx *ctx, const char *tenant_id);
+
 /* Assert that `expr` returns `code`, printing the last error on mismatch. */
 #define ck_rc(expr, code)                                                              \
 	do {                                                                           \

@@ -8,8 +8,13 @@
  * semantics only (saas/authz.h, saas/rbac.h, docs/rbac.md). Mutations between
  * batches (roles, memberships, grants, statuses, the clock) are followed at
  * once by requests on what changed: the cache must see every change made
- * through the context. Also: each reason is reached (at random and in
- * targeted cases), reason names round-trip, and the API's refusals.
+ * through the context. A plan catalogue gates some permissions by boolean
+ * features (docs/billing.md, "Authorization"): each tenant's subscription
+ * and overrides change at random too, and a decision the roles allow must
+ * be denied with plan_lacks_feature exactly when the reference says the
+ * tenant's entitlement to the feature is refused. Also: each reason is
+ * reached (at random and in targeted cases), reason names round-trip, and
+ * the API's refusals.
  *
  * On memory:, sqlite: and, when SAAS_TEST_POSTGRES_URL is set, PostgreSQL.
  * SAAS_TEST_SEED picks another random run (a mismatch prints its seed).
@@ -24,6 +29,7 @@
 
 #include "helpers.h"
 #include "saas/authz.h"
+#include "saas/billing.h"
 
 static const char *url = "memory:";
 static saas_ctx *ctx;
@@ -78,6 +84,7 @@ static void seed_rng(uint64_t salt)
 #define A_KEY (A_APIKEY + 1)    /* the key in slot 0 of the tenant; then 1, 2 */
 #define NA (A_KEY + NK)
 #define T_NONE NT /* the tenant slot of an id no tenant has */
+#define NF 2      /* the catalogue's boolean features: f1, f2 */
 
 static const char *const RES[] = {"tenant", "project", "audit", "member", "role", "doc"};
 static const char *const ACT[] = {"read", "update", "export", "restore",
@@ -131,7 +138,30 @@ struct tenant {
 	struct grant grant[NS + 1]; /* per staff member; [NS]: to all staff */
 	struct key key[NK];
 	saas_scope *sys;            /* the system actor in this tenant, for mutations */
+	/* billing: the subscription's state (SAAS_SUB_NONE: never had one)
+	 * and plan (P_*), and per feature its override (-1: none, 0, 1) */
+	int sub;
+	int plan;
+	int ovr[NF];
 };
+
+/* ---- the plan catalogue (docs/billing.md) -------------------------------------------- */
+
+#define P_BASIC 0
+#define P_PLUS 1
+static const char *const FEAT[NF] = {"f1", "f2"};
+static const int FEAT_RO_SAFE[NF] = {0, 1}; /* readonly_safe */
+static const char *const PLAN[2] = {"basic", "plus"};
+/* basic (the default plan) lacks f1 (absent, or false); plus has both */
+static const int PLAN_HAS[2][NF] = {{0, 1}, {1, 1}};
+/* The catalogue's permission_features, in strcmp order of the pattern (the
+ * first covering pattern whose feature is refused is the one reported).
+ * They cover about a quarter of the requests random_perm() makes. */
+static const struct {
+	const char *pattern;
+	int feature;
+} PERM_FEAT[] = {{"*:export", 1}, {"doc:*", 0}, {"project:delete", 0}};
+#define NPF (int)(sizeof PERM_FEAT / sizeof PERM_FEAT[0])
 
 static struct role catalog[NBUILTIN + MAXDEP];
 static int ncatalog;
@@ -142,6 +172,7 @@ static char user_id[NU][64];
 static saas_scope *scopes[NT + 1][NA];
 static saas_decision *dec;
 static unsigned seen; /* bit r: reason r was seen */
+static long nseen[SAAS_REASON_MAX + 1]; /* how often (SAAS_TEST_VERBOSE prints them) */
 static long nrequests_done;
 static int purged_one;
 
@@ -250,11 +281,47 @@ static int pending_ok(const char *perm)
 	return 0;
 }
 
+/* Whether a subscription in this state is live (its plan decides; the
+ * terminal states and none fall back to the default plan). */
+static int sub_live(int state)
+{
+	return state == SAAS_SUB_INCOMPLETE || state == SAAS_SUB_ACTIVE ||
+	       state == SAAS_SUB_PAST_DUE;
+}
+
+/* docs/billing.md, "Entitlements": whether tenant t is entitled to boolean
+ * feature f. Access first: incomplete grants none; past due is read-only at
+ * once (the catalogue's grace is 0 days), which keeps only readonly_safe
+ * features. Then the override, else the live subscription's plan, else the
+ * default plan (basic). */
+static int ref_feature_on(const struct tenant *t, int f)
+{
+	int plan = sub_live(t->sub) ? t->plan : P_BASIC;
+
+	if (t->sub == SAAS_SUB_INCOMPLETE)
+		return 0;
+	if (t->sub == SAAS_SUB_PAST_DUE && !FEAT_RO_SAFE[f])
+		return 0;
+	return t->ovr[f] >= 0 ? t->ovr[f] : PLAN_HAS[plan][f];
+}
+
+/* docs/billing.md, "Authorization": the feature a permission needs and the
+ * tenant lacks (the first such pattern in order), or NULL. */
+static const char *ref_plan_lacks(const struct tenant *t, const char *perm)
+{
+	for (int i = 0; i < NPF; i++)
+		if (ref_covers(PERM_FEAT[i].pattern, perm) && !ref_feature_on(t, PERM_FEAT[i].feature))
+			return FEAT[PERM_FEAT[i].feature];
+	return NULL;
+}
+
 /* docs/authz.md: the grants that apply to staff member s are their own
  * and the one to all staff, unless revoked. */
 struct expect {
 	int allowed;
 	int reason;
+	int under;           /* plan_lacks_feature: the reason the roles allowed by */
+	const char *feature; /* plan_lacks_feature: the feature */
 	int ngrants; /* support: the unrevoked grants that apply */
 	const struct grant *grant[2];
 	int active[2]; /* not expired */
@@ -340,6 +407,15 @@ static void ref_decide(struct expect *e, int ti, int ai, const char *perm)
 		else
 			e->reason = SAAS_REASON_SUPPORT_GRANT_LACKS;
 	}
+	/* The roles (grant, key) allow it: the plan must too, except for the
+	 * system actor; a tenant pending deletion has been decided by its
+	 * status (restore and export only). */
+	if (e->allowed && ai != A_SYSTEM && t->status != SAAS_TENANT_PENDING_DELETION &&
+	    (e->feature = ref_plan_lacks(t, perm))) {
+		e->allowed = 0;
+		e->under = e->reason;
+		e->reason = SAAS_REASON_PLAN_LACKS_FEATURE;
+	}
 }
 
 /* ---- describing a request (for a mismatch) ----------------------------------------- */
@@ -389,8 +465,16 @@ static void report_mismatch(int ti, int ai, const char *perm, const struct expec
 	fprintf(stderr, "#   request: %s may %s in tenant %s (slot %d, %s)\n", actor, perm,
 	        t ? t->id : NO_TENANT, ti,
 	        t ? (t->exists ? saas_tenant_status_name(t->status) : "purged") : "never existed");
-	fprintf(stderr, "#   expected: %s (%s)\n", e->allowed ? "allowed" : "denied",
-	        saas_reason_name(e->reason));
+	fprintf(stderr, "#   expected: %s (%s%s%s%s%s)\n", e->allowed ? "allowed" : "denied",
+	        saas_reason_name(e->reason), e->feature ? ": feature " : "",
+	        e->feature ? e->feature : "", e->feature ? ", the roles allow by " : "",
+	        e->feature ? saas_reason_name(e->under) : "");
+	if (t)
+		fprintf(stderr,
+		        "#   billing: subscription %s, plan %s, overrides f1 %d f2 %d (-1: none); "
+		        "entitled f1 %d f2 %d\n",
+		        saas_sub_state_name(t->sub), PLAN[t->plan], t->ovr[0], t->ovr[1],
+		        ref_feature_on(t, 0), ref_feature_on(t, 1));
 	fprintf(stderr, "#   got: rc %s, %s (%s), role %s, pattern %s, grant %s\n",
 	        saas_code_name(rc), saas_decision_allowed(dec) ? "allowed" : "denied",
 	        saas_reason_name(saas_decision_reason(dec)),
@@ -506,8 +590,18 @@ static void check_outputs(int ti, int ai, const char *perm, const struct expect 
 	if (!e.allowed)
 		FAIL_IF(err_code != SAAS_EDENIED || !err_msg || strcmp(err_msg, explain) != 0,
 		        "the error record of a denial does not hold the explanation's text");
+	/* the feature: named for plan_lacks_feature only, and in the text */
+	v = json_object_get(doc, "feature");
+	if (e.reason == SAAS_REASON_PLAN_LACKS_FEATURE) {
+		FAIL_IF(!json_is_string(v) || strcmp(json_string_value(v), e.feature),
+		        "to_json: feature is not the first lacking feature");
+		FAIL_IF(!strstr(explain, e.feature), "the explanation does not name the feature");
+	} else {
+		FAIL_IF(!json_is_null(v), "to_json: a feature where the plan did not decide");
+	}
 	saas_free(explain);
-	if (e.reason == SAAS_REASON_ROLE || e.reason == SAAS_REASON_NO_ROLE_GRANTS) {
+	if (e.reason == SAAS_REASON_ROLE || e.reason == SAAS_REASON_NO_ROLE_GRANTS ||
+	    (e.reason == SAAS_REASON_PLAN_LACKS_FEATURE && e.under == SAAS_REASON_ROLE)) {
 		json_t *want = sorted_roles(&T[ti], ai);
 
 		FAIL_IF(!json_equal(json_object_get(doc, "roles"), want),
@@ -538,16 +632,21 @@ static void ask(int ti, int ai, const char *perm)
 	FAIL_IF(saas_decision_allowed(dec) != e.allowed, "allowed");
 	FAIL_IF(saas_decision_reason(dec) != e.reason, "reason");
 	seen |= 1u << e.reason;
+	nseen[e.reason]++;
 	role = saas_decision_role(dec);
 	pattern = saas_decision_pattern(dec);
 	gid = saas_decision_grant_id(dec);
-	switch (e.reason) {
+	/* A plan's denial keeps the role, pattern and grant that allowed. */
+	switch (e.reason == SAAS_REASON_PLAN_LACKS_FEATURE ? e.under : e.reason) {
 	case SAAS_REASON_ROLE:
 	case SAAS_REASON_APIKEY: {
 		/* docs/authz.md: roles are tried in name order; the first that
 		 * grants is reported (for a key, among its creator's roles). */
 		const char *first = NULL;
-		int u = e.reason == SAAS_REASON_APIKEY ? T[ti].key[ai - A_KEY].creator : ai;
+		int u = (e.reason == SAAS_REASON_PLAN_LACKS_FEATURE ? e.under : e.reason) ==
+		                        SAAS_REASON_APIKEY
+		                ? T[ti].key[ai - A_KEY].creator
+		                : ai;
 
 		for (int i = 0; i < T[ti].nroles[u]; i++)
 			if ((!first || strcmp(T[ti].roles[u][i], first) < 0) &&
@@ -572,7 +671,7 @@ static void ask(int ti, int ai, const char *perm)
 			         strcmp(role, e.grant[i]->role) == 0 &&
 			         (e.reason == SAAS_REASON_SUPPORT_GRANT_LACKS || e.grants[i]);
 		FAIL_IF(!found, "grant id and role: not those of a deciding grant");
-		if (e.reason == SAAS_REASON_SUPPORT_GRANT)
+		if (e.reason != SAAS_REASON_SUPPORT_GRANT_LACKS)
 			FAIL_IF(!pattern || saas_permission_covers(pattern, perm) != 1 ||
 			                !ref_has_pattern(&T[ti], role, pattern, 0),
 			        "pattern of a support grant");
@@ -934,15 +1033,16 @@ static void member_remove(struct tenant *t, int u)
 	t->nroles[u] = 0;
 }
 
-/* Give staff member s (NS: every staff member) a grant of a random role. */
-static void grant_give(struct tenant *t, int s, int64_t ttl)
+/* Give staff member s (NS: every staff member) a grant of `role` (NULL: a
+ * random one). */
+static void grant_give(struct tenant *t, int s, int64_t ttl, const char *role)
 {
 	const char *names[NBUILTIN + MAXDEP + MAXC];
 	int n = role_names(names, t, 1);
 	struct grant *g = &t->grant[s];
 	char *id = NULL;
 
-	snprintf(g->role, NAMELEN, "%s", names[rnd(n)]);
+	snprintf(g->role, NAMELEN, "%s", role ? role : names[rnd(n)]);
 	g->expires = th_clock_ms + ttl;
 	ck_ok(saas_support_grant(&id, ctx, t->sys, s < NS ? STAFF[s] : NULL, g->role, g->expires));
 	ck_assert_ptr_nonnull(id);
@@ -988,20 +1088,23 @@ static void clock_advance(int64_t ms)
 }
 
 /* Make the key of slot k of tenant ti (expiring after `ttl` ms; 0: never
- * or a random time), by a random user, with 1 to 3
+ * or a random time; -1: never), by user `creator` (-1: a random one), with 1 to 3
  * patterns, some the creator holds and some random; the library must
  * refuse it exactly when the creator may not create keys or lacks a
  * pattern (docs/auth.md: a key never exceeds its creator). */
-static void key_create(int ti, int k, int64_t ttl)
+static void key_create(int ti, int k, int64_t ttl, int creator)
 {
 	struct tenant *t = &T[ti];
 	struct key *key = &t->key[k];
 	const char *pats[3];
 	struct expect e;
-	int u = rnd(NU), npats = 1 + rnd(3), ok = 1, rc;
+	int u = creator >= 0 ? creator : rnd(NU), npats = 1 + rnd(3), ok = 1, rc;
 	char *secret = NULL;
 	saas_apikey *made = NULL;
-	int64_t expires = ttl ? th_clock_ms + ttl : rnd(3) == 0 ? th_clock_ms + random_ttl() : 0;
+	int64_t expires = ttl < 0   ? 0
+	                  : ttl     ? th_clock_ms + ttl
+	                  : rnd(3) == 0 ? th_clock_ms + random_ttl()
+	                                : 0;
 	char pbuf[3][PERMLEN];
 
 	for (int i = 0; i < npats; i++) {
@@ -1046,6 +1149,118 @@ static void key_revoke(int ti, int k)
 {
 	ck_ok(saas_apikey_revoke(ctx, T[ti].sys, T[ti].key[k].id));
 	T[ti].key[k].revoked = 1;
+}
+
+/* The plan catalogue: f1 and f2, plans basic (the default) and plus, the
+ * permission features above; past due is read-only at once. */
+static void load_catalog(const saas_scope *sys)
+{
+	json_t *features = json_object(), *plans = json_array(), *pf = json_object(), *doc;
+	int64_t version = 0;
+	char *text;
+
+	for (int f = 0; f < NF; f++)
+		json_object_set_new(features, FEAT[f],
+		                    json_pack("{s:s,s:b}", "kind", "boolean", "readonly_safe",
+		                              FEAT_RO_SAFE[f]));
+	for (int p = 0; p < 2; p++) {
+		json_t *values = json_object();
+
+		/* a feature a plan lacks is absent or false, at random */
+		for (int f = 0; f < NF; f++)
+			if (PLAN_HAS[p][f] || rnd(2))
+				json_object_set_new(values, FEAT[f], json_boolean(PLAN_HAS[p][f]));
+		json_array_append_new(plans, json_pack("{s:s,s:s,s:i,s:o}", "id", PLAN[p], "name",
+		                                       PLAN[p], "rank", 10 * p, "features", values));
+	}
+	for (int i = 0; i < NPF; i++) {
+		ck_assert(i == 0 || strcmp(PERM_FEAT[i - 1].pattern, PERM_FEAT[i].pattern) < 0);
+		json_object_set_new(pf, PERM_FEAT[i].pattern, json_string(FEAT[PERM_FEAT[i].feature]));
+	}
+	doc = json_pack("{s:o,s:o,s:s,s:o,s:i}", "features", features, "plans", plans,
+	                "default_plan", PLAN[P_BASIC], "permission_features", pf,
+	                "past_due_grace_days", 0);
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	ck_assert_ptr_nonnull(text);
+	ck_ok(saas_billing_plans_load(&version, ctx, sys, text));
+	ck_assert_int_eq(version, 1);
+	free(text);
+}
+
+/* One random billing change of tenant ti through the API (a subscription
+ * event, a plan change, an override set or removed), its answer checked
+ * against the reference's, which then follows it (docs/billing.md): a
+ * tenant pending deletion refuses everything (SAAS_EDELETED); a suspended
+ * one takes subscription events but no override (SAAS_ESUSPENDED). */
+static void billing_mutate(int ti)
+{
+	struct tenant *t = &T[ti];
+	saas_sub_options o = SAAS_SUB_OPTIONS_INIT;
+	int k = rnd(100), p = rnd(2), f = rnd(NF), v = rnd(2), live = sub_live(t->sub);
+	int nsub = t->sub, nplan = t->plan, novr = t->ovr[f], want = SAAS_OK, rc;
+	int override = k >= 72;
+	char what[80];
+
+	o.plan = PLAN[p];
+	if (k < 30) { /* paid: starts a subscription (on plan p) or makes it active */
+		snprintf(what, sizeof what, "payment_succeeded (plan %s)", PLAN[p]);
+		nsub = SAAS_SUB_ACTIVE;
+		nplan = live ? t->plan : p;
+		rc = saas_subscription_event(NULL, ctx, t->sys, SAAS_SUB_EV_PAYMENT_SUCCEEDED, &o);
+	} else if (k < 38) { /* created: no access until paid */
+		snprintf(what, sizeof what, "created (plan %s)", PLAN[p]);
+		if (live)
+			want = SAAS_ESTATE;
+		nsub = SAAS_SUB_INCOMPLETE;
+		nplan = p;
+		rc = saas_subscription_event(NULL, ctx, t->sys, SAAS_SUB_EV_CREATED, &o);
+	} else if (k < 50) {
+		snprintf(what, sizeof what, "payment_failed");
+		if (!live)
+			want = SAAS_ESTATE;
+		else if (t->sub != SAAS_SUB_INCOMPLETE)
+			nsub = SAAS_SUB_PAST_DUE;
+		rc = saas_subscription_event(NULL, ctx, t->sys, SAAS_SUB_EV_PAYMENT_FAILED, NULL);
+	} else if (k < 58) { /* ended: back to the default plan */
+		snprintf(what, sizeof what, "cancel_now");
+		if (!live)
+			want = SAAS_ESTATE;
+		nsub = t->sub == SAAS_SUB_INCOMPLETE ? SAAS_SUB_INCOMPLETE_EXPIRED : SAAS_SUB_CANCELED;
+		rc = saas_subscription_event(NULL, ctx, t->sys, SAAS_SUB_EV_CANCEL_NOW, NULL);
+	} else if (k < 72) { /* only an active subscription changes plans */
+		snprintf(what, sizeof what, "change_plan now to %s", PLAN[p]);
+		if (t->sub != SAAS_SUB_ACTIVE)
+			want = SAAS_ESTATE;
+		nplan = p;
+		rc = saas_subscription_change_plan(NULL, ctx, t->sys, PLAN[p], SAAS_PLAN_CHANGE_NOW);
+	} else if (k < 90) {
+		snprintf(what, sizeof what, "override %s = %s", FEAT[f], v ? "true" : "false");
+		novr = v;
+		rc = saas_entitlement_override_set(ctx, t->sys, FEAT[f], v ? "true" : "false", 0,
+		                                   "property test");
+	} else {
+		snprintf(what, sizeof what, "override of %s removed", FEAT[f]);
+		if (t->ovr[f] < 0)
+			want = SAAS_ENOTFOUND;
+		novr = -1;
+		rc = saas_entitlement_override_remove(ctx, t->sys, FEAT[f]);
+	}
+	if (t->status == SAAS_TENANT_PENDING_DELETION)
+		want = SAAS_EDELETED;
+	else if (t->status == SAAS_TENANT_SUSPENDED && override)
+		want = SAAS_ESUSPENDED;
+	ck_assert_msg(rc == want,
+	              "billing: %s in tenant t%d (%s; subscription %s, plan %s, override %d): %s, "
+	              "expected %s (seed %" PRIu64 "): %s",
+	              what, ti, saas_tenant_status_name(t->status), saas_sub_state_name(t->sub),
+	              PLAN[t->plan], t->ovr[f], saas_code_name(rc), saas_code_name(want), seed_used,
+	              saas_error_message(saas_error_last()));
+	if (rc == SAAS_OK) {
+		t->sub = nsub;
+		t->plan = nplan;
+		t->ovr[f] = novr;
+	}
 }
 
 static void make_scope(saas_scope **out, const char *tenant, int ai)
@@ -1096,12 +1311,14 @@ static void open_world(unsigned cache_size, uint64_t salt)
 	free(policy);
 	ck_ok(saas_decision_new(&dec));
 	seen = 0;
+	memset(nseen, 0, sizeof nseen);
 	nrequests_done = 0;
 	purged_one = 0;
 	memset(T, 0, sizeof T);
 	memset(scopes, 0, sizeof scopes);
 
 	ck_ok(saas_scope_new(&sys, NULL, SAAS_ACTOR_SYSTEM, "prop-system"));
+	load_catalog(sys);
 	for (int u = 0; u < NU; u++) {
 		saas_user *usr;
 		char email[64];
@@ -1122,6 +1339,10 @@ static void open_world(unsigned cache_size, uint64_t salt)
 		saas_tenant_free(tn);
 		t->exists = 1;
 		t->status = SAAS_TENANT_ACTIVE;
+		t->sub = SAAS_SUB_NONE;
+		t->plan = P_BASIC;
+		for (int f = 0; f < NF; f++)
+			t->ovr[f] = -1;
 		ck_ok(saas_scope_new(&t->sys, t->id, SAAS_ACTOR_SYSTEM, "prop-system"));
 		for (int c = 0, k = 2 + rnd(3); c < k; c++)
 			custom_create(t);
@@ -1138,12 +1359,41 @@ static void open_world(unsigned cache_size, uint64_t salt)
 		/* Grants: to some staff, and maybe to all staff; one that
 		 * expires within minutes; one revoked. */
 		if (rnd(4) == 0)
-			grant_give(t, NS, random_ttl());
+			grant_give(t, NS, random_ttl(), NULL);
 		for (int s = 0; s < NS; s++)
 			if (rnd(100) < 60)
-				grant_give(t, s, s == 1 ? 61000 + rnd(60000) : random_ttl());
+				grant_give(t, s, s == 1 ? 61000 + rnd(60000) : random_ttl(), NULL);
 		if (t->grant[3].present)
 			grant_revoke(t, 3);
+		/* in t0, u1 is a member, and staff 0 or 2 (if given a grant
+		 * above) holds a grant, of roles that do not grant everything
+		 * (when the policy has such roles): what roles lack is asked
+		 * about even when most grant "*" */
+		if (ti == 0) {
+			const char *names[NBUILTIN + MAXDEP + MAXC], *lacking[NBUILTIN + MAXDEP + MAXC];
+			int n = role_names(names, t, 0), nl = 0;
+
+			for (int i = 0; i < n; i++)
+				if (!ref_grants(t, names[i], "*", 0))
+					lacking[nl++] = names[i];
+			if (nl) {
+				char roles[MAXMR][NAMELEN];
+
+				int s = t->grant[0].present ? 0 : 2;
+
+				if (t->grant[s].present)
+					grant_give(t, s, t->grant[s].expires - th_clock_ms,
+					           lacking[rnd(nl)]);
+				snprintf(roles[0], NAMELEN, "%s", lacking[rnd(nl)]);
+				if (t->member[1])
+					member_set(t, 1, roles, 1);
+				else
+					member_add(t, 1, roles, 1);
+			}
+		}
+		/* a subscription, overrides: before the keys, which the plan bounds */
+		for (int i = 0, n = rnd(4); i < n; i++)
+			billing_mutate(ti);
 	}
 	for (int ti = 0; ti <= NT; ti++)
 		for (int ai = 0; ai < NA; ai++)
@@ -1152,16 +1402,42 @@ static void open_world(unsigned cache_size, uint64_t salt)
 	for (int ti = 0; ti < NT; ti++)
 		for (int k = 0; k < NK; k++)
 			for (int tries = 0; tries < 3 && !T[ti].key[k].present; tries++)
-				key_create(ti, k, k == 1 ? 61000 + rnd(120000) : 0);
-	/* one whose creator has left the tenant since */
-	for (int ti = 0, done = 0; ti < 3 && !done; ti++)
-		for (int k = 0; k < 2 && !done; k++)
-			if (T[ti].key[k].present && T[ti].key[k].creator != 0 &&
-			    T[ti].member[T[ti].key[k].creator]) {
-				member_remove(&T[ti], T[ti].key[k].creator);
-				done = 1;
+				key_create(ti, k, k == 1 ? 61000 + rnd(120000) : 0, -1);
+	/* one whose creator has left the tenant since: one that never expires
+	 * if there is one, else one made for the purpose by a member who is
+	 * not the owner (when one may make keys), else any */
+	for (int pass = 0, done = 0; pass < 3 && !done; pass++) {
+		for (int ti = 0; ti < 3 && !done && pass != 1; ti++)
+			for (int k = 0; k < 2 && !done; k++)
+				if (T[ti].key[k].present && T[ti].key[k].creator != 0 &&
+				    T[ti].member[T[ti].key[k].creator] &&
+				    (pass || T[ti].key[k].expires == 0)) {
+					member_remove(&T[ti], T[ti].key[k].creator);
+					done = 1;
+				}
+		for (int ti = 0; ti < 3 && !done && pass == 1; ti++)
+			for (int u = 1; u < NU && !done; u++) {
+				struct expect e;
+
+				if (!T[ti].member[u])
+					continue;
+				ref_decide(&e, ti, u, "apikey:create");
+				for (int tries = 0; e.allowed && tries < 4 && !done; tries++) {
+					key_create(ti, 0, -1, u);
+					if (T[ti].key[0].present && T[ti].key[0].creator == u &&
+					    T[ti].key[0].expires == 0) {
+						member_remove(&T[ti], u);
+						done = 1;
+					}
+				}
 			}
-	/* and one revoked */
+	}
+	/* and one revoked: in an active tenant if any has a key in slot 2
+	 * (else one made by the owner of t0 for the purpose) */
+	for (int tries = 0; tries < 5 && !T[0].key[2].present && !T[1].key[2].present &&
+	                    !T[2].key[2].present;
+	     tries++)
+		key_create(0, 2, 0, 0);
 	for (int ti = 0; ti < NT; ti++)
 		if (T[ti].key[2].present) {
 			key_revoke(ti, 2);
@@ -1197,6 +1473,17 @@ static void close_world(void)
 
 /* ---- mutations ------------------------------------------------------------------------- */
 
+/* A request the catalogue's permission features cover (or nearly). */
+static void ask_gated(int ti, int ai)
+{
+	static const char *const perms[] = {"doc:read",      "doc:update",     "doc:*",
+	                                    "doc:export",    "project:delete", "project:export",
+	                                    "audit:export",  "tenant:export",  "*:export",
+	                                    "project:update"};
+
+	ask(ti, ai, perms[rnd((int)(sizeof perms / sizeof perms[0]))]);
+}
+
 /* Requests on tenant ti right after a change: every actor once, then random ones. */
 static void focus(int ti, int n)
 {
@@ -1230,6 +1517,15 @@ static void mutate(void)
 		}
 		if (k < 12) { /* invalidation by hand changes nothing */
 			ck_ok(saas_authz_invalidate(ctx, rnd(2) ? t->id : NULL));
+			focus(ti, 20);
+			return;
+		}
+		if (rnd(100) < 12) { /* billing, whatever the tenant's status */
+			billing_mutate(ti);
+			for (int ai = 0; ai < NA; ai++)
+				ask_gated(ti, ai);
+			for (int i = 0; i < 30; i++)
+				ask_gated(ti, random_actor());
 			focus(ti, 20);
 			return;
 		}
@@ -1303,7 +1599,7 @@ static void mutate(void)
 		} else if (k < 76) {
 			int s = rnd(NS + 1);
 
-			grant_give(t, s, rnd(4) ? random_ttl() : 61000 + rnd(120000));
+			grant_give(t, s, rnd(4) ? random_ttl() : 61000 + rnd(120000), NULL);
 			for (int i = 0; i < 25; i++)
 				ask_random(ti, A_STAFF + (s < NS ? s : rnd(NS)));
 		} else if (k < 82) {
@@ -1316,7 +1612,7 @@ static void mutate(void)
 		} else if (k < 92) {
 			int s = rnd(NK);
 
-			key_create(ti, s, 0);
+			key_create(ti, s, 0, -1);
 			for (int i = 0; i < 25; i++)
 				ask_random(ti, A_KEY + s);
 		} else {
@@ -1360,6 +1656,13 @@ static void run_property(long n, unsigned cache_size, uint64_t salt)
 	}
 	if (cache_size && cache_size < (NT + 1) * NA)
 		ck_assert_uint_gt(st.evictions, 0);
+	if (getenv("SAAS_TEST_VERBOSE") && *getenv("SAAS_TEST_VERBOSE")) {
+		fprintf(stderr, "# %s, cache %u, seed %" PRIu64 ": %ld requests;", url, cache_size,
+		        seed_used, nrequests_done);
+		for (int r = 1; r <= SAAS_REASON_MAX; r++)
+			fprintf(stderr, " %s %ld", saas_reason_name(r), nseen[r]);
+		fprintf(stderr, "\n");
+	}
 	for (int r = 1; r <= SAAS_REASON_MAX; r++)
 		ck_assert_msg(seen & (1u << r),
 		              "reason %s was never reached in %ld requests (seed %" PRIu64 ")",
@@ -1561,7 +1864,8 @@ START_TEST(reason_names)
 		NULL, "role", "system", "support_grant", "tenant_not_found", "tenant_suspended",
 		"tenant_deleted", "not_member", "no_role_grants", "support_grant_missing",
 		"support_grant_expired", "support_grant_lacks", "apikey_unknown", "apikey",
-		"apikey_revoked", "apikey_expired", "apikey_lacks", "apikey_creator_lacks"};
+		"apikey_revoked", "apikey_expired", "apikey_lacks", "apikey_creator_lacks",
+		"plan_lacks_feature"};
 
 	for (int r = 1; r <= SAAS_REASON_MAX; r++) {
 		ck_assert_str_eq(saas_reason_name(r), names[r]);

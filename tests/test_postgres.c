@@ -81,6 +81,11 @@ static saas_query q_count_all[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM tenant_roles"),
 	SAAS_QUERY("SELECT COUNT(*) FROM support_grants"),
 	SAAS_QUERY("SELECT COUNT(*) FROM api_keys"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_subscriptions"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_overrides"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_provider_events"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_records"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_totals"),
 };
 static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM member_roles WHERE tenant_id = $1"),
@@ -92,6 +97,11 @@ static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM tenant_roles WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM support_grants WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM api_keys WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_subscriptions WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_overrides WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_provider_events WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_records WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_totals WHERE tenant_id = $1"),
 };
 static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE member_roles SET role = role WHERE tenant_id = $1"),
@@ -103,6 +113,11 @@ static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE tenant_roles SET inherits = '[]' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE support_grants SET role = 'viewer' WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE api_keys SET name = 'x' WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE billing_subscriptions SET flags = flags WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE billing_overrides SET reason = NULL WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE billing_provider_events SET outcome = outcome WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE billing_usage_records SET quantity = quantity WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE billing_usage_totals SET used = used WHERE tenant_id = $1"),
 };
 static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM member_roles WHERE tenant_id = $1"),
@@ -114,8 +129,13 @@ static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM support_grants WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM api_keys WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_subscriptions WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_overrides WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_provider_events WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_usage_records WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_usage_totals WHERE tenant_id = $1"),
 };
-#define NTABLES 9
+#define NTABLES 14
 static saas_query q_insert_event = SAAS_QUERY(
 	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action,"
 	" format, prev_hash, hash) VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged', 1,"
@@ -158,6 +178,8 @@ static void two_tenants(const char **a, const char **b)
 	th_support_grant(ctx, *b);
 	th_apikey(ctx, *a, u);
 	th_apikey(ctx, *b, v);
+	th_billing(ctx, *a);
+	th_billing(ctx, *b);
 	th_audit_anchor_and_checkpoint(ctx, *a);
 	th_audit_anchor_and_checkpoint(ctx, *b);
 }

@@ -4,8 +4,9 @@
  * It opens a context on a SQLite file, creates two tenants and a few users,
  * gives them roles, invites someone, shows three rules the library enforces
  * (a tenant keeps its last owner, a suspended tenant refuses writes, every
- * error explains itself), exports a tenant as JSON, lists the tenants and
- * prints the library's own metrics.
+ * error explains itself), gives the tenants plans (a trial, entitlements,
+ * metered usage with a hard limit), exports a tenant as JSON, lists the
+ * tenants and prints the library's own metrics.
  *
  * Build:  ninja -C build            (the binary is build/examples/quickstart/quickstart)
  * Run:    ./quickstart              (uses sqlite:quickstart.db, recreated on every run)
@@ -212,7 +213,41 @@ int main(int argc, char **argv)
 	check(saas_member_add(NULL, ctx, as_dave, saas_user_id(bob), member, 1), "bob globex");
 	printf("globex reactivated; bob added to globex\n\n");
 
-	/* ---- 9. Export -------------------------------------------------------------------
+	/* ---- 9. Plans and entitlements ------------------------------------------------------
+	 * A plan catalogue (stored, versioned; docs/billing.md), a trial of the
+	 * pro plan for acme, and checks: globex has no subscription, so it gets
+	 * the default plan. Metered usage is recorded once per idempotency key;
+	 * a hard limit refuses with SAAS_ELIMIT and says what is used. */
+	static const char *const catalog =
+		"{\"features\":{\"sso\":{\"kind\":\"boolean\"},\"seats\":{\"kind\":\"limit\"},"
+		"\"api_calls\":{\"kind\":\"metered\",\"period\":\"month\"}},"
+		"\"plans\":[{\"id\":\"free\",\"name\":\"Free\",\"features\":{\"seats\":5,"
+		"\"api_calls\":100}},{\"id\":\"pro\",\"name\":\"Pro\",\"rank\":10,"
+		"\"trial_days\":14,\"features\":{\"sso\":true,\"seats\":50,\"api_calls\":100000}}],"
+		"\"default_plan\":\"free\",\"permission_features\":{\"sso:*\":\"sso\"}}";
+	int64_t catalog_version = 0;
+	saas_sub_options trial = SAAS_SUB_OPTIONS_INIT;
+	saas_subscription *sub = NULL;
+	trial.plan = "pro";
+	check(saas_billing_plans_load(&catalog_version, ctx, sys, catalog), "load plans");
+	check(saas_subscription_event(&sub, ctx, acme_sys, SAAS_SUB_EV_TRIAL_STARTED, &trial),
+	      "start a trial");
+	printf("plan catalogue version %lld; acme: %s on %s (access %s)\n",
+	       (long long)catalog_version, saas_sub_state_name(saas_subscription_state(sub)),
+	       saas_subscription_plan(sub), saas_access_name(saas_subscription_access(sub)));
+	saas_subscription_free(sub);
+	check(saas_entitlement_check(ctx, acme_sys, "sso", 0), "acme sso");
+	printf("  acme may use sso\n");
+	printf("  globex (default plan) asks for sso:\n");
+	expect_error(saas_entitlement_check(ctx, globex_sys, "sso", 0), SAAS_ELIMIT, "globex sso");
+	check(saas_usage_record(NULL, ctx, globex_sys, "api_calls", 100, "import-1", 0),
+	      "record usage");
+	printf("  globex used its 100 api_calls; one more:\n");
+	expect_error(saas_usage_record(NULL, ctx, globex_sys, "api_calls", 1, "import-2", 0),
+	             SAAS_ELIMIT, "usage over the limit");
+	printf("\n");
+
+	/* ---- 10. Export -------------------------------------------------------------------
 	 * One JSON document of everything a tenant owns (for data portability
 	 * requests, backups, or moving a tenant). Here we just count the rows. */
 	char *export_text = NULL;
@@ -236,7 +271,7 @@ int main(int argc, char **argv)
 	saas_free(export_text);
 	printf("\n");
 
-	/* ---- 10. Listing tenants -----------------------------------------------------------
+	/* ---- 11. Listing tenants -----------------------------------------------------------
 	 * An operator's view across the deployment, oldest first, a page at a time
 	 * (-1: every status; pass next_cursor back for the next page). */
 	saas_tenant_page *page = NULL;
@@ -250,7 +285,7 @@ int main(int argc, char **argv)
 	saas_tenant_page_free(page);
 	printf("\n");
 
-	/* ---- 11. Metrics ------------------------------------------------------------------
+	/* ---- 12. Metrics ------------------------------------------------------------------
 	 * The library counts its own work; serve this text on /metrics for
 	 * Prometheus. We print the first few lines, skipping histogram buckets. */
 	char *prom = NULL;
@@ -267,7 +302,7 @@ int main(int argc, char **argv)
 		printf("  (none recorded)\n");
 	saas_free(prom);
 
-	/* ---- 12. Cleanup ---------------------------------------------------------------------
+	/* ---- 13. Cleanup ---------------------------------------------------------------------
 	 * Every handle has its _free; all accept NULL. The context goes last. */
 	saas_invitation_free(inv);
 	saas_user_free(alice);

@@ -80,11 +80,12 @@ typedef enum saas_reason {
 	SAAS_REASON_APIKEY_REVOKED = 14,        /**< denied: the API key was revoked */
 	SAAS_REASON_APIKEY_EXPIRED = 15,        /**< denied: the API key has expired */
 	SAAS_REASON_APIKEY_LACKS = 16,          /**< denied: the key's own permissions do not include it */
-	SAAS_REASON_APIKEY_CREATOR_LACKS = 17   /**< denied: the key's creator (no longer) may do it */
+	SAAS_REASON_APIKEY_CREATOR_LACKS = 17,  /**< denied: the key's creator (no longer) may do it */
+	SAAS_REASON_PLAN_LACKS_FEATURE = 18     /**< denied: the roles allow it, but the tenant's plan lacks the feature the permission needs (saas/billing.h) */
 } saas_reason;
 
 /** The highest reason number this version defines. */
-#define SAAS_REASON_MAX 17
+#define SAAS_REASON_MAX 18
 
 /**
  * The reason's name as it appears in JSON and text (`"role"`,

@@ -103,8 +103,10 @@ SAAS_EXTERN(void) saas_user_free(saas_user *u);
  * @return `SAAS_OK`; `SAAS_EINVAL` (field `user_id` or `roles`); `SAAS_ENOTFOUND`
  *         if the tenant or user does not exist, or (field `roles`, naming it)
  *         a role is neither the deployment's nor a custom role of the tenant;
- *         `SAAS_EEXISTS` if the user is already a member; `SAAS_ESUSPENDED`;
- *         `SAAS_EDELETED`; `SAAS_ESTORE`.
+ *         `SAAS_EEXISTS` if the user is already a member; `SAAS_ELIMIT`
+ *         (field `feature`) when the tenant's plan has no seat left
+ *         (saas/billing.h; audited as `entitlement.limit_refused`);
+ *         `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
  */
 SAAS_EXTERN(int) saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
                                  const char *user_id, const char *const *roles, size_t nroles);
@@ -221,8 +223,9 @@ SAAS_EXTERN(int) saas_invitation_create(saas_invitation **out, char **out_token,
  *         user); `SAAS_EUSED` (already accepted); `SAAS_EEXPIRED`;
  *         `SAAS_ESTATE` (revoked; or, field `roles`, one of its roles no
  *         longer exists, named); `SAAS_EDENIED` (the user's email is not the
- *         invited one); `SAAS_EEXISTS` (already a member); `SAAS_ESUSPENDED`;
- *         `SAAS_EDELETED`; `SAAS_ESTORE`.
+ *         invited one); `SAAS_EEXISTS` (already a member); `SAAS_ELIMIT`
+ *         (field `feature`: no seat left in the tenant's plan, the invitation
+ *         stays pending); `SAAS_ESUSPENDED`; `SAAS_EDELETED`; `SAAS_ESTORE`.
  */
 SAAS_EXTERN(int) saas_invitation_accept(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
                                         const char *token, const char *user_id);

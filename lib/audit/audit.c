@@ -242,3 +242,28 @@ int saas__audit_append_system(saas_tx *tx, const saas_scope *scope, const char *
 	free(saved);
 	return rc ? rc : rc2;
 }
+
+void saas__audit_refusal(saas_ctx *ctx, const saas_scope *scope, const char *action,
+                         const char *target_type, const char *target_id, json_t *metadata)
+{
+	const saas_error *e = saas_error_last();
+	int code = saas_error_code(e);
+	char *field = saas__strdup(saas_error_field(e)), *msg = saas__strdup(saas_error_message(e));
+	saas_tx *tx;
+	int rc = saas__tx_begin(&tx, ctx, scope->tenant_id, true);
+
+	if (rc)
+		json_decref(metadata);
+	else
+		rc = saas__tx_finish(tx, saas__audit_append(tx, scope, action, target_type, target_id,
+		                                            metadata));
+	if (rc)
+		saas__log(ctx, SAAS_LOG_ERROR, "could not record a refusal",
+		          json_pack("{s:s,s:s}", "action", action, "error",
+		                    saas_error_message(saas_error_last())));
+	/* the caller reports the refusal, not this bookkeeping */
+	if (msg)
+		saas__err_text(code, field, msg);
+	free(field);
+	free(msg);
+}

@@ -47,6 +47,15 @@ int saas__audit_append_many(int64_t *out_first_seq, saas_tx *tx, const saas_scop
 int saas__audit_append_system(saas_tx *tx, const saas_scope *scope, const char *action,
                               const char *target_type, const char *target_id, json_t *metadata);
 
+/*
+ * Record a refusal (a limit, say) in the scope's tenant's stream in a
+ * transaction of its own, after the refused operation rolled back; the
+ * thread's last error (the refusal) is kept for the caller. A failure to
+ * record is logged.
+ */
+void saas__audit_refusal(saas_ctx *ctx, const saas_scope *scope, const char *action,
+                         const char *target_type, const char *target_id, json_t *metadata);
+
 /* The canonical encoding this library writes (docs/audit.md); it reads
  * every format from 1 to this one. */
 #define SAAS__AUDIT_FORMAT 2

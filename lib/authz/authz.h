@@ -28,6 +28,7 @@ struct saas_decision {
 	char grant_id[40];
 	int64_t grant_expires_at;
 	char roles[SAAS__AUTHZ_ROLES_TEXT]; /* the member's roles, comma-separated */
+	char feature[65];             /* SAAS_REASON_PLAN_LACKS_FEATURE: the feature */
 };
 
 /* A support grant as a cached actor holds it. */

@@ -10,6 +10,7 @@
 #include "saas/tenant.h"
 #include "../audit/audit.h"
 #include "authz.h"
+#include "../billing/billing_internal.h"
 
 /* What a tenant pending deletion still allows: restoring it and taking its
  * data out. */
@@ -443,6 +444,7 @@ bool saas__actor_decide(saas_decision *d, saas_ctx *ctx, const struct saas__acto
 	copy(d->permission, sizeof d->permission, perm);
 	d->role[0] = d->pattern[0] = d->grant_id[0] = '\0';
 	d->grant_expires_at = 0;
+	d->feature[0] = '\0';
 	memcpy(d->roles, a->roles_text ? a->roles_text : "", a->roles_len);
 	d->roles[a->roles_len] = '\0';
 	if (!status_allows(ctx, a->status, p, perm, &d->reason))
@@ -512,6 +514,16 @@ static int authorize(saas_decision *out, saas_ctx *ctx, const saas_scope *scope,
 	if ((rc = saas__scope_tenant(scope)) || (rc = saas__perm_parse(&p, permission, "permission")))
 		return rc;
 	rc = saas__authz_decide(&allowed, d, ctx, scope, &p, permission);
+	if (!rc && allowed && scope->actor_type != SAAS_ACTOR_SYSTEM) {
+		/* the roles allow it; does the plan? */
+		const char *feature = NULL;
+		rc = saas__billing_permission_feature(&feature, ctx, scope, permission);
+		if (!rc && feature) {
+			allowed = d->allowed = false;
+			d->reason = SAAS_REASON_PLAN_LACKS_FEATURE;
+			copy(d->feature, sizeof d->feature, feature);
+		}
+	}
 	if (rc)
 		return rc;
 	if (allowed)

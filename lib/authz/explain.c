@@ -25,6 +25,7 @@ static const char *const reason_names[SAAS_REASON_MAX + 1] = {
 	[SAAS_REASON_APIKEY_EXPIRED] = "apikey_expired",
 	[SAAS_REASON_APIKEY_LACKS] = "apikey_lacks",
 	[SAAS_REASON_APIKEY_CREATOR_LACKS] = "apikey_creator_lacks",
+	[SAAS_REASON_PLAN_LACKS_FEATURE] = "plan_lacks_feature",
 };
 
 static const char *const actor_names[] = {"system", "user", "apikey", "support"};
@@ -200,6 +201,11 @@ static void why(struct sb *b, const saas_decision *d)
 		put(b, d->roles[0] ? d->roles : "none; no longer a member");
 		put(b, ")");
 		break;
+	case SAAS_REASON_PLAN_LACKS_FEATURE:
+		put(b, "the tenant's plan lacks the feature '");
+		put(b, d->feature);
+		put(b, "' that it needs");
+		break;
 	default:
 		put(b, "no reason recorded");
 	}
@@ -256,7 +262,7 @@ int saas_decision_to_json(char **out, const saas_decision *d)
 		json_array_append_new(roles, json_stringn(p, n));
 		p += n + (comma ? 1 : 0);
 	}
-	o = roles ? json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s}", "allowed",
+	o = roles ? json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "allowed",
 	                      d->allowed, "reason", saas_reason_name(d->reason), "tenant_id",
 	                      d->tenant_id, "actor_type", actor_name(d->actor_type), "actor_id",
 	                      d->actor_id, "permission", d->permission, "role",
@@ -267,7 +273,8 @@ int saas_decision_to_json(char **out, const saas_decision *d)
 	                      d->tenant_status < 0 ? json_null()
 	                                           : json_string(saas_tenant_status_name(
 	                                                     d->tenant_status)),
-	                      "explanation", text)
+	                      "explanation", text, "feature",
+	                      saas__json_str_or_null(d->feature[0] ? d->feature : NULL))
 	      : NULL;
 	*out = o ? saas__json_take_dump(o) : NULL;
 	return *out ? SAAS_OK : saas__enomem();

@@ -103,6 +103,17 @@ struct saas__auth;
 /* The auth policy and caches (lib/auth/policy.c): made when the context opens. */
 int saas__auth_new(struct saas__auth **out, const char *policy);
 void saas__auth_free(struct saas__auth *a);
+struct saas__billing;
+/* The billing caches (lib/billing/plans.c): the catalogue versions read
+ * and the tenants' entitlement views. Made when the context opens. */
+int saas__billing_new(struct saas__billing **out);
+void saas__billing_free(struct saas__billing *b);
+struct saas_tx;
+/* A hook the identity module calls inside the transaction that adds a
+ * member, before the row is written (the tenant row is locked): billing's
+ * seat limit (lib/billing/entitlement.c). SAAS_ELIMIT refuses. */
+typedef int (*saas__member_hook)(struct saas_tx *tx);
+int saas__billing_seat_hook(struct saas_tx *tx);
 /* Free the audit keys (wiping the secret); lib/audit/checkpoint.c. */
 void saas__audit_keys_free(struct saas__audit_keys *k);
 
@@ -116,6 +127,8 @@ struct saas_ctx {
 	struct saas__rbac *rbac;   /* the role catalog (lib/rbac), fixed at open */
 	struct saas__authz *authz; /* the decision cache (lib/authz) */
 	struct saas__auth *auth;   /* the auth policy and caches (lib/auth) */
+	struct saas__billing *billing; /* the billing caches (lib/billing) */
+	saas__member_hook member_adding; /* billing's seat limit */
 	pthread_mutex_t audit_key_mu;
 	struct saas_store *store;
 	struct saas_metrics *metrics;

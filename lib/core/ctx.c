@@ -95,6 +95,9 @@ int saas_ctx_open(saas_ctx **out, const char *url, const saas_ctx_options *opts)
 	if (!rc)
 		rc = saas__auth_new(&ctx->auth, opts->auth_policy);
 	if (!rc)
+		rc = saas__billing_new(&ctx->billing);
+	ctx->member_adding = saas__billing_seat_hook;
+	if (!rc)
 		rc = saas__metrics_new(&ctx->metrics);
 	if (!rc)
 		rc = saas__store_open(&ctx->store, url, &ctx->opts);
@@ -134,6 +137,7 @@ void saas_ctx_free(saas_ctx *ctx)
 	saas__store_free(ctx->store);
 	saas__authz_free(ctx->authz);
 	saas__auth_free(ctx->auth);
+	saas__billing_free(ctx->billing);
 	saas__metrics_free(ctx->metrics);
 	free(ctx->audit_signing_key);
 	free(ctx->audit_redact_keys);

@@ -6,7 +6,7 @@
 
 struct saas_error {
 	int code;
-	char field[48];
+	char field[96];
 	char message[512];
 };
 

@@ -16,6 +16,10 @@
  * NULL, is recorded in the event. SAAS_EEXISTS if the user is already a
  * member. *out receives the new row (may be NULL).
  */
+/* Audit a membership the seat limit refused (the hook's SAAS_ELIMIT),
+ * after the transaction rolled back; the error is kept. */
+void saas__member_refused(saas_ctx *ctx, const saas_scope *scope, const char *user_id,
+                          const char *invitation_id);
 int saas__member_create(struct saas_member **out, saas_tx *tx, const saas_scope *scope,
                         const char *user_id, char *const *roles, size_t nroles,
                         const char *invitation_id);

@@ -251,6 +251,8 @@ int saas_invitation_accept(saas_member **out, saas_ctx *ctx, const saas_scope *s
 	}
 fail:
 	rc = saas__tx_finish(tx, rc);
+	if (rc == SAAS_ELIMIT)
+		saas__member_refused(ctx, scope, user_id, inv ? inv->id : NULL);
 	if (!rc && out) {
 		*out = m;
 		m = NULL;

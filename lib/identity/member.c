@@ -100,6 +100,8 @@ int saas__member_create(struct saas_member **out, saas_tx *tx, const saas_scope 
 		goto out;
 	}
 	rc = saas_id_new(&m->id, ctx, "mem");
+	if (!rc && ctx->member_adding)
+		rc = ctx->member_adding(tx);
 	if (rc)
 		goto out;
 	m->created_at = m->updated_at = saas__now(ctx);
@@ -130,6 +132,18 @@ int saas__member_create(struct saas_member **out, saas_tx *tx, const saas_scope 
 out:
 	saas__member_row_free(m);
 	return rc;
+}
+
+void saas__member_refused(saas_ctx *ctx, const saas_scope *scope, const char *user_id,
+                          const char *invitation_id)
+{
+	json_t *meta = json_pack("{s:s,s:s,s:s}", "operation",
+	                         invitation_id ? "invitation.accept" : "member.add", "user_id",
+	                         user_id, "feature", saas_error_field(saas_error_last()));
+
+	if (meta && invitation_id)
+		json_object_set_new(meta, "invitation_id", json_string(invitation_id));
+	saas__audit_refusal(ctx, scope, "entitlement.limit_refused", "user", user_id, meta);
 }
 
 int saas__member_set_roles_tx(saas_tx *tx, const saas_scope *scope,
@@ -198,6 +212,8 @@ int saas_member_add(saas_member **out, saas_ctx *ctx, const saas_scope *scope,
 	if (!rc)
 		rc = saas__member_create(&m, tx, scope, user_id, v, n, NULL);
 	rc = saas__tx_finish(tx, rc);
+	if (rc == SAAS_ELIMIT)
+		saas__member_refused(ctx, scope, user_id, NULL);
 	if (!rc && out) {
 		*out = m;
 		m = NULL;

@@ -19,6 +19,11 @@ const char *const saas__tenant_tables[] = {
 	"tenant_roles",
 	"support_grants",
 	"api_keys",
+	"billing_subscriptions",
+	"billing_overrides",
+	"billing_provider_events",
+	"billing_usage_records",
+	"billing_usage_totals",
 	NULL,
 };
 
@@ -33,6 +38,11 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM tenant_roles WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM support_grants WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM api_keys WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_subscriptions WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_overrides WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_provider_events WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_usage_records WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM billing_usage_totals WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -46,8 +56,13 @@ static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM tenant_roles WHERE tenant_id = $1 ORDER BY name"),
 	SAAS_QUERY("SELECT * FROM support_grants WHERE tenant_id = $1 ORDER BY id"),
 	SAAS_QUERY("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY id"),
+	SAAS_QUERY("SELECT * FROM billing_subscriptions WHERE tenant_id = $1 ORDER BY id"),
+	SAAS_QUERY("SELECT * FROM billing_overrides WHERE tenant_id = $1 ORDER BY feature"),
+	SAAS_QUERY("SELECT * FROM billing_provider_events WHERE tenant_id = $1 ORDER BY provider, event_id"),
+	SAAS_QUERY("SELECT * FROM billing_usage_records WHERE tenant_id = $1 ORDER BY idempotency_key"),
+	SAAS_QUERY("SELECT * FROM billing_usage_totals WHERE tenant_id = $1 ORDER BY feature, period_start"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 9 && sizeof q_export / sizeof q_export[0] == 9,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 14 && sizeof q_export / sizeof q_export[0] == 14,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \
@@ -82,6 +97,7 @@ static saas_query q_delete = SAAS_QUERY("DELETE FROM tenants WHERE id = $1");
 static saas_query q_purge_global[] = {
 	SAAS_QUERY("DELETE FROM api_key_hashes WHERE key_tenant = $1"),
 	SAAS_QUERY("DELETE FROM sessions WHERE acting_tenant = $1"),
+	SAAS_QUERY("DELETE FROM billing_customers WHERE customer_tenant = $1"),
 };
 static saas_query q_export_tenant = SAAS_QUERY("SELECT * FROM tenants WHERE id = $1");
 static saas_query q_export_users = SAAS_QUERY(

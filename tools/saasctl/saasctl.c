@@ -310,7 +310,13 @@ static const struct sc_verb rbac_verbs[] = {
 	  {0}}},
 };
 
-/* Billing (saas/billing.h, docs/billing.md); the state table needs no database. */
+/* Billing (saas/billing.h, docs/billing.md "saasctl"): cmd_billing.c. The state
+ * table needs no database. */
+#define TENANT_OPT {"tenant", "T", SC_REQUIRED, "the tenant: id or slug", NULL}
+#define STRIPE_OPTS                                                                      \
+	{"api-base", "URL", 0, "Stripe's API (default https://api.stripe.com)", NULL},    \
+	{"api-key-env", "VAR", 0, "the environment variable holding the secret key "      \
+	 "(default STRIPE_SECRET_KEY)", NULL}
 static const struct sc_verb billing_verbs[] = {
 	{"states", NULL, 0,
 	 "Print the subscription state machine's transition table from the code: as a "
@@ -318,6 +324,92 @@ static const struct sc_verb billing_verbs[] = {
 	 sc_cmd_billing_states,
 	 {{"markdown", NULL, SC_FLAG, "a Markdown table: from, event, condition, to, flags", NULL},
 	  {"dot", NULL, SC_FLAG, "a Graphviz digraph of the states and transitions", NULL},
+	  {0}}},
+	{"plans", "load FILE|list", -2,
+	 "load FILE: store a plan catalogue (JSON; '-' reads stdin) as the newest version "
+	 "(the same document again changes nothing) and print its version. list: print the "
+	 "plans of the newest version (or --catalog-version N).",
+	 sc_cmd_billing_plans,
+	 {{"catalog-version", "N", SC_POSITIVE, "list: this catalogue version", NULL}, {0}}},
+	{"status", NULL, 0,
+	 "Print a tenant's subscription: state, access, plan, period, pending cancellation or "
+	 "plan change, provider (without one: the default plan it gets).",
+	 sc_cmd_billing_status, {TENANT_OPT, {0}}},
+	{"event", "EVENT", 1,
+	 "Apply EVENT (trial_started, created, payment_succeeded, payment_failed, "
+	 "cancel_at_period_end, pause, ...: 'billing states --markdown' lists them) to a "
+	 "tenant's subscription by the table; print the subscription after.",
+	 sc_cmd_billing_event,
+	 {TENANT_OPT,
+	  {"plan", "P", 0, "the plan (creating a subscription, changing plans)", NULL},
+	  {"payment-method", "yes|no", 0, "whether the customer has a payment method now",
+	   "yes|no"},
+	  {"trial-days", "N", SC_POSITIVE, "trial_started: the trial's length (default: the plan's)",
+	   NULL},
+	  {0}}},
+	{"change-plan", NULL, 0,
+	 "Change a tenant's plan: now, at the period's end, or auto (a lower-ranked plan at "
+	 "the period's end, else now; always now in a trial).",
+	 sc_cmd_billing_change_plan,
+	 {TENANT_OPT, {"plan", "P", SC_REQUIRED, "the new plan", NULL},
+	  {"when", "W", 0, "auto (default), now or period_end", "auto|now|period_end"},
+	  {0}}},
+	{"tick", NULL, 0,
+	 "Apply the events the clock has made due to a tenant's subscription (a trial's end, "
+	 "period renewals); print how many.",
+	 sc_cmd_billing_tick, {TENANT_OPT, {0}}},
+	{"stripe-event", NULL, 0,
+	 "Apply a Stripe event (the raw body of a delivery you have verified) to its tenant; "
+	 "print applied, duplicate, stale or ignored. With a secret key, invoice and checkout "
+	 "events fetch the subscription.",
+	 sc_cmd_billing_stripe_event,
+	 {{"file", "F", SC_REQUIRED, "the event's JSON ('-': stdin)", NULL}, STRIPE_OPTS, {0}}},
+	{"stripe-reconcile", NULL, 0,
+	 "Fetch a tenant's subscription from Stripe's API and apply it as it is now.",
+	 sc_cmd_billing_stripe_reconcile, {TENANT_OPT, STRIPE_OPTS, {0}}},
+	{"link-customer", NULL, 0,
+	 "Link a Stripe customer (cus_...) to a tenant, so that its events find the tenant.",
+	 sc_cmd_billing_link,
+	 {TENANT_OPT, {"customer", "C", SC_REQUIRED, "Stripe's customer id", NULL}, {0}}},
+};
+
+static const struct sc_verb usage_verbs[] = {
+	{"record", NULL, 0,
+	 "Record usage of a metered feature once per idempotency key; print the feature's "
+	 "entitlement after. Exit 1 when a hard limit refuses it (nothing recorded).",
+	 sc_cmd_usage_record,
+	 {TENANT_OPT, {"feature", "F", SC_REQUIRED, "a metered feature", NULL},
+	  {"quantity", "N", SC_POSITIVE, "how much (default 1)", NULL},
+	  {"key", "K", SC_REQUIRED, "the idempotency key: the same key records once", NULL},
+	  {"at", "TIME", 0, "when it happened (default now): its period counts it", NULL},
+	  {0}}},
+	{"show", NULL, 0, "Print a tenant's metered features: limit, used this period, over the "
+	 "limit or not.",
+	 sc_cmd_usage_show,
+	 {TENANT_OPT, {"feature", "F", 0, "only this feature", NULL}, {0}}},
+};
+
+static const struct sc_verb entitlement_verbs[] = {
+	{"check", NULL, 0,
+	 "May the tenant use feature F (for amount N)? Print allowed or refused with the "
+	 "reason, used and limit; exit 0 allowed, 1 refused, 2 on an error.",
+	 sc_cmd_entitlement_check,
+	 {TENANT_OPT, {"feature", "F", SC_REQUIRED, "the feature", NULL},
+	  {"amount", "N", SC_COUNT, "how much: metered, added to this period's use; limit, the "
+	   "count wanted (seats: added to the members)", NULL},
+	  {0}}},
+	{"summary", NULL, 0, "Print a tenant's plan, state, access and every feature: value, "
+	 "where it comes from, allowed, usage.",
+	 sc_cmd_entitlement_summary, {TENANT_OPT, {0}}},
+	{"override", NULL, 0,
+	 "Override a feature's value for a tenant (it wins over the plan's), or --remove the "
+	 "override.",
+	 sc_cmd_entitlement_override,
+	 {TENANT_OPT, {"feature", "F", SC_REQUIRED, "the feature", NULL},
+	  {"value", "JSON", 0, "the value: true, 50, \"unlimited\", or any JSON for config", NULL},
+	  {"expires", "TIME", 0, "when the override ends (default: never)", NULL},
+	  {"reason", "R", 0, "a note for the audit log", NULL},
+	  {"remove", NULL, SC_FLAG, "remove the override instead", NULL},
 	  {0}}},
 };
 
@@ -445,8 +537,12 @@ const struct sc_noun sc_nouns[] = {
 	 "one-time passwords (RFC 6238): a code of a secret, a new secret and its URI; enrol a "
 	 "user's factor",
 	 totp_verbs, COUNT(totp_verbs), 0},
-	{"billing", "billing: the subscription state machine's table", billing_verbs,
-	 COUNT(billing_verbs), 0},
+	{"billing",
+	 "billing: the state table, the plan catalogue, subscriptions and their events, Stripe",
+	 billing_verbs, COUNT(billing_verbs), 0},
+	{"usage", "metered usage: record, show", usage_verbs, COUNT(usage_verbs), 0},
+	{"entitlement", "a tenant's entitlements: check a feature, summary, overrides",
+	 entitlement_verbs, COUNT(entitlement_verbs), 0},
 	{"login", "sign in with email and password (and a second factor): a session token",
 	 login_verbs, COUNT(login_verbs), 1},
 	{"session", "sessions: verify a token, list, revoke", session_verbs, COUNT(session_verbs),

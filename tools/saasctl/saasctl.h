@@ -130,6 +130,19 @@ int sc_cmd_check(struct sc *sc, const struct sc_args *a);      /* cmd_check.c */
 int sc_cmd_rbac_test(struct sc *sc, const struct sc_args *a);  /* cmd_check.c */
 int sc_cmd_totp_code(struct sc *sc, const struct sc_args *a);   /* cmd_totp.c */
 int sc_cmd_billing_states(struct sc *sc, const struct sc_args *a); /* cmd_billing.c */
+int sc_cmd_billing_plans(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_status(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_event(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_change_plan(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_tick(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_stripe_event(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_stripe_reconcile(struct sc *sc, const struct sc_args *a);
+int sc_cmd_billing_link(struct sc *sc, const struct sc_args *a);
+int sc_cmd_usage_record(struct sc *sc, const struct sc_args *a);
+int sc_cmd_usage_show(struct sc *sc, const struct sc_args *a);
+int sc_cmd_entitlement_check(struct sc *sc, const struct sc_args *a);
+int sc_cmd_entitlement_summary(struct sc *sc, const struct sc_args *a);
+int sc_cmd_entitlement_override(struct sc *sc, const struct sc_args *a);
 int sc_cmd_totp_secret(struct sc *sc, const struct sc_args *a);
 int sc_cmd_user_set_password(struct sc *sc, const struct sc_args *a); /* cmd_auth.c */
 int sc_cmd_login(struct sc *sc, const struct sc_args *a);
