@@ -17,7 +17,8 @@
  * the API's refusals.
  *
  * On memory:, sqlite: and, when SAAS_TEST_POSTGRES_URL is set, PostgreSQL.
- * SAAS_TEST_SEED picks another random run (a mismatch prints its seed).
+ * SAAS_TEST_SEED picks another random run (a mismatch prints its seed);
+ * SAAS_TEST_VERBOSE=1 prints how often each reason was reached.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -1848,6 +1849,70 @@ START_TEST(every_reason)
 	expect_decision(s, "tenant:update", 0, SAAS_REASON_TENANT_DELETED);
 	expect_decision(s, "tenant:read", 0, SAAS_REASON_NOT_MEMBER);
 	saas_scope_free(s);
+
+	/* A plan catalogue: what its permission_features gate needs the feature
+	 * too, once the roles allow it (docs/billing.md, "Authorization"). */
+	{
+		static const char *const cat =
+			"{\"features\": {\"sso\": {\"kind\": \"boolean\"}},"
+			" \"plans\": [{\"id\": \"free\", \"name\": \"Free\", \"rank\": 0,"
+			" \"features\": {}}],"
+			" \"default_plan\": \"free\", \"permission_features\": {\"tenant:*\": \"sso\"}}";
+		const char *late = th_tenant(ctx, "late");
+		json_t *doc;
+
+		ck_ok(saas_member_add(NULL, ctx, th_scope(late), u0, owner, 1));
+		ck_ok(saas_billing_plans_load(NULL, ctx, th_system(), cat));
+		ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_USER, u1));
+		expect_decision(s, "tenant:read", 0, SAAS_REASON_PLAN_LACKS_FEATURE);
+		/* the role and pattern that allowed stay named */
+		ck_assert_str_eq(saas_decision_role(dec), "viewer");
+		ck_assert_str_eq(saas_decision_pattern(dec), "tenant:read");
+		ck_ok(saas_decision_explain(&text, dec));
+		ck_assert_msg(strncmp(text, "denied", 6) == 0 && strstr(text, "'sso'"),
+		              "explanation: %s", text);
+		saas_free(text);
+		ck_ok(saas_decision_to_json(&text, dec));
+		doc = json_loads(text, 0, NULL);
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "reason")),
+		                 "plan_lacks_feature");
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "feature")), "sso");
+		json_decref(doc);
+		saas_free(text);
+		/* the roles come first; what no pattern covers is the roles' alone */
+		expect_decision(s, "tenant:update", 0, SAAS_REASON_NO_ROLE_GRANTS);
+		ck_ok(saas_decision_to_json(&text, dec));
+		doc = json_loads(text, 0, NULL);
+		ck_assert(json_is_null(json_object_get(doc, "feature")));
+		json_decref(doc);
+		saas_free(text);
+		expect_decision(s, "member:read", 1, SAAS_REASON_ROLE);
+		/* an override gives the feature, and its removal takes it back */
+		ck_ok(saas_entitlement_override_set(ctx, th_scope(a), "sso", "true", 0, NULL));
+		expect_decision(s, "tenant:read", 1, SAAS_REASON_ROLE);
+		ck_ok(saas_entitlement_override_remove(ctx, th_scope(a), "sso"));
+		expect_decision(s, "tenant:read", 0, SAAS_REASON_PLAN_LACKS_FEATURE);
+		saas_scope_free(s);
+		/* support staff are bound by the plan; the system actor is not */
+		ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SUPPORT, "sam"));
+		expect_decision(s, "tenant:read", 0, SAAS_REASON_PLAN_LACKS_FEATURE);
+		ck_assert_str_eq(saas_decision_grant_id(dec), gid);
+		saas_scope_free(s);
+		ck_ok(saas_scope_new(&s, a, SAAS_ACTOR_SYSTEM, "cron"));
+		expect_decision(s, "tenant:read", 1, SAAS_REASON_SYSTEM);
+		saas_scope_free(s);
+		/* A tenant pending deletion has been decided by its status: the
+		 * plan is not consulted (lib/billing/entitlement.c), whether or not
+		 * its billing was read while it was active. */
+		ck_ok(saas_scope_new(&s, late, SAAS_ACTOR_USER, u0));
+		expect_decision(s, "tenant:export", 0, SAAS_REASON_PLAN_LACKS_FEATURE);
+		ck_ok(saas_tenant_delete(ctx, th_scope(late), -1));
+		expect_decision(s, "tenant:export", 1, SAAS_REASON_ROLE);
+		th_clock_advance(60000);
+		expect_decision(s, "tenant:export", 1, SAAS_REASON_ROLE);
+		saas_scope_free(s);
+	}
 
 	saas_free(gid);
 	saas_free(gid2);

@@ -155,6 +155,8 @@ SAAS_EXTERN(int) saas_decision_reason(const saas_decision *d);
 /**
  * The role that decided: the member's role that granted (`role`), the
  * support grant's role (`support_grant`, `support_grant_lacks`), else NULL.
+ * For `plan_lacks_feature` the role, pattern and grant that allowed are
+ * kept: the roles allowed it, the plan did not.
  * Borrowed from `d`, valid until it is reused or freed.
  */
 SAAS_EXTERN(const char *) saas_decision_role(const saas_decision *d);
@@ -179,8 +181,9 @@ SAAS_EXTERN(int) saas_decision_explain(char **out, const saas_decision *d);
 /**
  * The decision as a JSON object: `{"allowed","reason","tenant_id",
  * "actor_type","actor_id","permission","role","pattern","grant_id",
- * "roles","tenant_status","explanation"}` (`roles`: the member's roles,
- * sorted, or `[]`; absent values are null).
+ * "roles","tenant_status","explanation","feature"}` (`roles`: the member's
+ * roles, sorted, or `[]`; `feature`: the plan feature that was missing, for
+ * `plan_lacks_feature`; absent values are null).
  * @param out receives the text; free with saas_free().
  * @return as saas_decision_explain().
  */

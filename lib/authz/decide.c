@@ -514,8 +514,10 @@ static int authorize(saas_decision *out, saas_ctx *ctx, const saas_scope *scope,
 	if ((rc = saas__scope_tenant(scope)) || (rc = saas__perm_parse(&p, permission, "permission")))
 		return rc;
 	rc = saas__authz_decide(&allowed, d, ctx, scope, &p, permission);
-	if (!rc && allowed && scope->actor_type != SAAS_ACTOR_SYSTEM) {
-		/* the roles allow it; does the plan? */
+	if (!rc && allowed && scope->actor_type != SAAS_ACTOR_SYSTEM &&
+	    d->tenant_status != SAAS_TENANT_PENDING_DELETION) {
+		/* the roles allow it; does the plan? (a tenant pending deletion
+		 * keeps restore and export whatever its plan) */
 		const char *feature = NULL;
 		rc = saas__billing_permission_feature(&feature, ctx, scope, permission);
 		if (!rc && feature) {
