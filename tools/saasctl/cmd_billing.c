@@ -78,6 +78,24 @@ static int print_json_text(const struct sc *sc, const char *text)
 	return SC_EXIT_OK;
 }
 
+/* The library's answer `text` (taken; rc its code): with --json printed
+ * as is (*doc NULL), else parsed into *doc for the caller to print.
+ * Returns an exit status; SC_EXIT_OK with *doc NULL means done. */
+static int take_json(json_t **doc, const struct sc *sc, int rc, char *text)
+{
+	*doc = NULL;
+	if (rc)
+		return sc_lib_error(rc);
+	if (sc->json) {
+		rc = print_json_text(sc, text);
+		saas_free(text);
+		return rc;
+	}
+	*doc = json_loads(text, 0, NULL);
+	saas_free(text);
+	return *doc ? SC_EXIT_OK : sc_fail("the library gave malformed JSON");
+}
+
 /* ---- plans ------------------------------------------------------------------ */
 
 static int plans_list(struct sc *sc, const struct sc_args *a);
@@ -114,17 +132,8 @@ static int plans_list(struct sc *sc, const struct sc_args *a)
 	size_t i;
 	int rc = saas_billing_plans_json(&text, sc->ctx, version);
 
-	if (rc)
-		return sc_lib_error(rc);
-	if (sc->json) {
-		rc = print_json_text(sc, text);
-		saas_free(text);
+	if ((rc = take_json(&doc, sc, rc, text)) || !doc)
 		return rc;
-	}
-	doc = json_loads(text, 0, NULL);
-	saas_free(text);
-	if (!doc)
-		return sc_fail("the library gave malformed JSON");
 	printf("catalogue version %lld\n",
 	       (long long)json_integer_value(json_object_get(doc, "version")));
 	json_array_foreach(json_object_get(json_object_get(doc, "catalog"), "plans"), i, plan) {
@@ -149,17 +158,8 @@ static int print_sub(const struct sc *sc, const saas_subscription *s)
 	json_t *doc;
 	int rc = saas_subscription_to_json(&text, s);
 
-	if (rc)
-		return sc_lib_error(rc);
-	if (sc->json) {
-		rc = print_json_text(sc, text);
-		saas_free(text);
+	if ((rc = take_json(&doc, sc, rc, text)) || !doc)
 		return rc;
-	}
-	doc = json_loads(text, 0, NULL);
-	saas_free(text);
-	if (!doc)
-		return sc_fail("the library gave malformed JSON");
 	{
 		json_t *period = json_object_get(doc, "period"), *flags = json_object_get(doc, "flags");
 		const char *pending = json_string_value(json_object_get(doc, "pending_plan"));
