@@ -255,3 +255,46 @@ void th_billing(saas_ctx *ctx, const char *tenant_id)
 	ck_ok(saas_entitlement_override_set(ctx, th_scope(tenant_id), "api_calls", "2000", 0, NULL));
 	ck_ok(saas_usage_record(NULL, ctx, th_scope(tenant_id), "api_calls", 1, "th", 0));
 }
+
+char *th_source_file(const char *rel)
+{
+	const char *root = getenv("SAAS_SOURCE_ROOT");
+	char path[4096], *buf;
+	FILE *f;
+	long n;
+
+	ck_assert_msg(root != NULL, "SAAS_SOURCE_ROOT is not set (meson sets it)");
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+char *th_stripe_fixture(const char *name, const char *tenant_id)
+{
+	char rel[512], *raw, *out, *o;
+	const char *p, *hit;
+	size_t n = strlen(tenant_id);
+
+	snprintf(rel, sizeof rel, "tests/fixtures/stripe/%s", name);
+	raw = th_source_file(rel);
+	out = o = malloc(strlen(raw) * (n > 9 ? n : 9) / 9 + 1);
+	ck_assert_ptr_nonnull(out);
+	for (p = raw; (hit = strstr(p, "TENANT_ID")); p = hit + 9) {
+		memcpy(o, p, (size_t)(hit - p));
+		o += hit - p;
+		memcpy(o, tenant_id, n);
+		o += n;
+	}
+	strcpy(o, p);
+	free(raw);
+	return out;
+}

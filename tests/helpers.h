@@ -55,6 +55,13 @@ void th_support_grant(saas_ctx *ctx, const char *tenant_id);
  * allowed member:read. */
 void th_apikey(saas_ctx *ctx, const char *tenant_id, const char *user_id);
 
+/* The text of file `rel` under the source tree ($SAAS_SOURCE_ROOT, which
+ * meson sets); fails the test when it cannot be read. Free with free(). */
+char *th_source_file(const char *rel);
+/* The Stripe fixture tests/fixtures/stripe/`name` with every TENANT_ID
+ * replaced by `tenant_id`. Free with free(). */
+char *th_stripe_fixture(const char *name, const char *tenant_id);
+
 /* Give the tenant a row in every billing table: a plan catalogue (loaded
  * once per context), a subscription from a Stripe event (with its customer
  * link and applied event), an override and a usage record. */

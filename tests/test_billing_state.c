@@ -280,10 +280,7 @@ END_TEST
 
 START_TEST(the_docs_hold_the_printed_table)
 {
-	const char *root = getenv("SAAS_SOURCE_ROOT");
-	char path[4096], *md, *dot, *doc;
-	FILE *f;
-	long n;
+	char *md, *dot, *doc;
 
 	ck_ok(saas_sub_table_markdown(&md));
 	ck_assert(strncmp(md, "| from | event | when | to | flags |\n", 37) == 0);
@@ -295,17 +292,7 @@ START_TEST(the_docs_hold_the_printed_table)
 	ck_rc(saas_sub_table_markdown(NULL), SAAS_EINVAL);
 	ck_rc(saas_sub_table_dot(NULL), SAAS_EINVAL);
 
-	ck_assert_msg(root != NULL, "SAAS_SOURCE_ROOT is not set (meson sets it)");
-	snprintf(path, sizeof path, "%s/docs/billing.md", root);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	doc = malloc((size_t)n + 1);
-	ck_assert_int_eq(fread(doc, 1, (size_t)n, f), (size_t)n);
-	doc[n] = '\0';
-	fclose(f);
+	doc = th_source_file("docs/billing.md");
 	ck_assert_msg(strstr(doc, md) != NULL,
 	              "docs/billing.md does not hold the table `saasctl billing states --markdown` "
 	              "prints: paste it in again");

@@ -65,32 +65,10 @@ static void teardown(void)
 /* A fixture's text with TENANT_ID replaced by `t` (malloc'd). */
 static char *fixture_for(const char *name, const char *t)
 {
-	const char *root = getenv("SAAS_SOURCE_ROOT");
-	char path[4096], *raw, *out, *o;
-	const char *p, *hit;
-	long n;
-	FILE *f;
+	char file[256];
 
-	ck_assert_msg(root != NULL, "SAAS_SOURCE_ROOT is not set (meson sets it)");
-	snprintf(path, sizeof path, "%s/tests/fixtures/stripe/%s.json", root, name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	raw = malloc((size_t)n + 1);
-	ck_assert_int_eq(fread(raw, 1, (size_t)n, f), (size_t)n);
-	raw[n] = '\0';
-	fclose(f);
-	out = o = malloc((size_t)n * 4 + 1);
-	for (p = raw; (hit = strstr(p, "TENANT_ID")); p = hit + 9) {
-		memcpy(o, p, (size_t)(hit - p));
-		o += hit - p;
-		o += sprintf(o, "%s", t);
-	}
-	strcpy(o, p);
-	free(raw);
-	return out;
+	snprintf(file, sizeof file, "%s.json", name);
+	return th_stripe_fixture(file, t);
 }
 
 static char *fixture(const char *name)

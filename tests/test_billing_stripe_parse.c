@@ -37,48 +37,13 @@
 /* ---- fixtures --------------------------------------------------------------------- */
 
 /* A whole file, NUL-terminated; *len its size. Fails the test if unreadable. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 /* The fixture `rel` with every TENANT_ID replaced by TENANT (same length
  * or longer: rebuilt). Free with free(). */
 static char *fixture(const char *rel, size_t *len)
 {
-	const char *root = getenv("SAAS_SOURCE_ROOT");
-	char path[1024], *raw, *out, *o;
-	const char *p, *hit;
-	size_t n, cap;
+	char *out = th_stripe_fixture(rel, TENANT);
 
-	snprintf(path, sizeof path, "%s/tests/fixtures/stripe/%s", root ? root : "..", rel);
-	raw = slurp(path, &n);
-	cap = n * 2 + 64;
-	out = o = malloc(cap);
-	ck_assert_ptr_nonnull(out);
-	for (p = raw; (hit = strstr(p, "TENANT_ID")); p = hit + 9) {
-		memcpy(o, p, (size_t)(hit - p));
-		o += hit - p;
-		memcpy(o, TENANT, strlen(TENANT));
-		o += strlen(TENANT);
-	}
-	strcpy(o, p);
 	*len = strlen(out);
-	free(raw);
 	return out;
 }
 

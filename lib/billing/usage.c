@@ -84,10 +84,7 @@ int saas_usage_record(saas_entitlement **out, saas_ctx *ctx, const saas_scope *s
 		               (long long)quantity, feature);
 	if (!rc && found) {
 		/* answered as the first time: the period it went to, as it is now */
-		e->period_start = had_period;
-		rc = saas__period_bounds(&e->period_start, &e->period_end, def->period,
-		                         v->source == SAAS__SRC_SUBSCRIPTION ? v->sub->anchor_at : 0,
-		                         had_period);
+		rc = saas__metered_period(&e->period_start, &e->period_end, v, def, had_period);
 	}
 	if (!rc)
 		rc = saas__st_usage_total(&used, tx, feature, e->period_start);
