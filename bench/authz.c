@@ -719,29 +719,6 @@ struct casbin_result {
 	char version[32], node[32];
 };
 
-static int run_quiet(const char *cmd)
-{
-	int rc = system(cmd);
-	return rc == -1 ? -1 : (WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
-}
-
-/* The last non-empty line of a file (for error messages). */
-static void last_line(const char *path, char *out, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	char line[512];
-
-	out[0] = '\0';
-	if (!f)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0])
-			snprintf(out, len, "%.*s", (int)len - 1, line);
-	}
-	fclose(f);
-}
-
 static double json_num(const char *json, const char *key)
 {
 	char pat[64];
@@ -818,7 +795,7 @@ static void casbin_run(struct casbin_result *res, const struct world *w, const s
 		snprintf(res->skipped, sizeof res->skipped, "%s not found", script);
 		return;
 	}
-	if (run_quiet("node --version >/dev/null 2>&1") != 0) {
+	if (bench_run_quiet("node --version >/dev/null 2>&1") != 0) {
 		snprintf(res->skipped, sizeof res->skipped, "node not found");
 		return;
 	}
@@ -826,7 +803,7 @@ static void casbin_run(struct casbin_result *res, const struct world *w, const s
 	if (dir && *dir) {
 		snprintf(prefix, sizeof prefix, "%s", dir);
 	} else {
-		if (run_quiet("npm --version >/dev/null 2>&1") != 0) {
+		if (bench_run_quiet("npm --version >/dev/null 2>&1") != 0) {
 			snprintf(res->skipped, sizeof res->skipped, "npm not found");
 			return;
 		}
@@ -836,11 +813,11 @@ static void casbin_run(struct casbin_result *res, const struct world *w, const s
 		         " >'%s' 2>&1",
 		         prefix, log);
 		double t0 = bench_now();
-		int rc = run_quiet(cmd);
+		int rc = bench_run_quiet(cmd);
 		res->install_s = bench_now() - t0;
 		if (rc != 0) {
 			char why[400];
-			last_line(log, why, sizeof why);
+			bench_last_line(log, why, sizeof why);
 			snprintf(res->skipped, sizeof res->skipped, "npm install casbin@5 failed: %s",
 			         why[0] ? why : "no output");
 			return;
@@ -882,7 +859,7 @@ static void casbin_run(struct casbin_result *res, const struct world *w, const s
 	int rc = pclose(f);
 	if (rc != 0 || !strstr(line, "\"enforce_ns\"")) {
 		char why[400];
-		last_line(log, why, sizeof why);
+		bench_last_line(log, why, sizeof why);
 		snprintf(res->skipped, sizeof res->skipped, "node failed: %s", why[0] ? why : "no output");
 		return;
 	}

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "saas.h"
@@ -61,4 +63,27 @@ double bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int bench_run_quiet(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == -1 ? -1 : (WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
+}
+
+void bench_last_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0])
+			snprintf(out, len, "%.*s", (int)len - 1, line);
+	}
+	fclose(f);
 }

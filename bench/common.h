@@ -20,5 +20,9 @@ void bench_check(int rc, const char *what);
 void *bench_calloc(size_t n, size_t size);
 /* Seconds on the monotonic clock. */
 double bench_now(void);
+/* system(cmd): the command's exit status, or -1 if it did not exit. */
+int bench_run_quiet(const char *cmd);
+/* The last non-empty line of a file into out ("" if none), for messages. */
+void bench_last_line(const char *path, char *out, size_t len);
 
 #endif

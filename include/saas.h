@@ -16,6 +16,7 @@
 #include "saas/tenant.h"
 #include "saas/identity.h"
 #include "saas/audit.h"
+#include "saas/webhook.h"
 #include "saas/rbac.h"
 #include "saas/authz.h"
 #include "saas/ratelimit.h"

@@ -11,12 +11,18 @@ packages=(
 	libpq-dev postgresql # the PostgreSQL backend, and a server for its tests
 	libcurl4-openssl-dev # the Stripe adapter's API calls
 	libmicrohttpd-dev # the fake Stripe server of the tests
+	nodejs npm # the interop tests with the providers' own libraries
 )
 
+# The names the installed packages also provide: NodeSource's nodejs, say,
+# provides (and conflicts with) npm, which must then not be installed.
+provided=" $(dpkg-query -W -f='${db:Status-Status} ${Provides}\n' 2>/dev/null |
+	awk '$1 == "installed" { $1 = ""; print }' | tr ',' '\n' | sed 's/(.*)//; s/:any//' |
+	tr -d ' ' | tr '\n' ' ' || true) "
 missing=()
 for p in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$status" = installed ] || missing+=("$p")
+	[ "$status" = installed ] || [[ $provided == *" $p "* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all ${#packages[@]} packages already installed"

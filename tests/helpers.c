@@ -256,6 +256,23 @@ void th_billing(saas_ctx *ctx, const char *tenant_id)
 	ck_ok(saas_usage_record(NULL, ctx, th_scope(tenant_id), "api_calls", 1, "th", 0));
 }
 
+void th_webhook(saas_ctx *ctx, const char *tenant_id)
+{
+	const char *all = "*";
+	saas_webhook_worker_stats st;
+	saas_scope *scope = th_scope(tenant_id);
+	char *id, *secret;
+
+	ck_ok(saas_webhook_endpoint_add(&id, NULL, ctx, scope, "http://127.0.0.1:9/th", &all, 1, NULL));
+	/* an event after the endpoint: a delivery */
+	ck_ok(saas_webhook_endpoint_rotate_secret(&secret, ctx, scope, id, 60));
+	ck_ok(saas_webhook_worker_run(ctx, NULL, &st));
+	ck_assert_uint_ge(st.attempts, 1);
+	ck_assert_uint_ge(st.retrying, 1);
+	saas_free(id);
+	saas_free_secret(secret);
+}
+
 char *th_source_file(const char *rel)
 {
 	const char *root = getenv("SAAS_SOURCE_ROOT");

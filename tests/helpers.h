@@ -67,6 +67,11 @@ char *th_stripe_fixture(const char *name, const char *tenant_id);
  * link and applied event), an override and a usage record. */
 void th_billing(saas_ctx *ctx, const char *tenant_id);
 
+/* Give the tenant a row in every webhook table: an endpoint (to a
+ * loopback address the worker's guard refuses), its secrets, a delivery of
+ * an event recorded after it, and that delivery's refused attempt. */
+void th_webhook(saas_ctx *ctx, const char *tenant_id);
+
 /* Assert that `expr` returns `code`, printing the last error on mismatch. */
 #define ck_rc(expr, code)                                                              \
 	do {                                                                           \

@@ -86,6 +86,10 @@ static saas_query q_count_all[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM billing_provider_events"),
 	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_records"),
 	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_totals"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_attempts"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_deliveries"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_secrets"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_endpoints"),
 };
 static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM member_roles WHERE tenant_id = $1"),
@@ -102,6 +106,10 @@ static saas_query q_count_of[] = {
 	SAAS_QUERY("SELECT COUNT(*) FROM billing_provider_events WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_records WHERE tenant_id = $1"),
 	SAAS_QUERY("SELECT COUNT(*) FROM billing_usage_totals WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_attempts WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_secrets WHERE tenant_id = $1"),
+	SAAS_QUERY("SELECT COUNT(*) FROM webhook_endpoints WHERE tenant_id = $1"),
 };
 static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE member_roles SET role = role WHERE tenant_id = $1"),
@@ -118,6 +126,10 @@ static saas_query q_update_of[] = {
 	SAAS_QUERY("UPDATE billing_provider_events SET outcome = outcome WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE billing_usage_records SET quantity = quantity WHERE tenant_id = $1"),
 	SAAS_QUERY("UPDATE billing_usage_totals SET used = used WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE webhook_attempts SET error = error WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE webhook_deliveries SET attempts = attempts WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE webhook_secrets SET expires_at = expires_at WHERE tenant_id = $1"),
+	SAAS_QUERY("UPDATE webhook_endpoints SET enabled = enabled WHERE tenant_id = $1"),
 };
 static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM member_roles WHERE tenant_id = $1"),
@@ -134,8 +146,12 @@ static saas_query q_delete_of[] = {
 	SAAS_QUERY("DELETE FROM billing_provider_events WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM billing_usage_records WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM billing_usage_totals WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_attempts WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_deliveries WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_secrets WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_endpoints WHERE tenant_id = $1"),
 };
-#define NTABLES 14
+#define NTABLES 18
 static saas_query q_insert_event = SAAS_QUERY(
 	"INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action,"
 	" format, prev_hash, hash) VALUES ($1, 999, 'evt_x', 0, 'system', 'test', 'forged', 1,"
@@ -180,6 +196,8 @@ static void two_tenants(const char **a, const char **b)
 	th_apikey(ctx, *b, v);
 	th_billing(ctx, *a);
 	th_billing(ctx, *b);
+	th_webhook(ctx, *a);
+	th_webhook(ctx, *b);
 	th_audit_anchor_and_checkpoint(ctx, *a);
 	th_audit_anchor_and_checkpoint(ctx, *b);
 }

@@ -247,6 +247,39 @@ int main(int argc, char **argv)
 	             SAAS_ELIMIT, "usage over the limit");
 	printf("\n");
 
+	/* ---- 9b. Webhooks ------------------------------------------------------------------
+	 * Receiving: verify a delivery's signature over the raw body (here one we
+	 * sign ourselves, as Stripe would); a changed body does not verify.
+	 * Sending: acme's events go to its endpoints; the worker signs each
+	 * request, and its address guard refuses private targets such as this
+	 * loopback one (docs/webhooks.md). */
+	const char *stripe_secret = "whsec_quickstart";
+	const char *body = "{\"id\":\"evt_1\",\"object\":\"event\"}";
+	saas_webhook_header *signed_headers = NULL;
+	size_t nsigned = 0;
+	saas_webhook_result verdict;
+	check(saas_webhook_sign(&signed_headers, &nsigned, SAAS_WEBHOOK_STRIPE, &stripe_secret, 1,
+	                        body, strlen(body), NULL), "sign");
+	check(saas_webhook_verify_once(&verdict, SAAS_WEBHOOK_STRIPE, &stripe_secret, 1,
+	                               signed_headers, nsigned, body, strlen(body), NULL), "verify");
+	printf("webhooks: %s: %.40s... verifies\n", signed_headers[0].name, signed_headers[0].value);
+	printf("  the same header on another body:\n");
+	expect_error(saas_webhook_verify_once(&verdict, SAAS_WEBHOOK_STRIPE, &stripe_secret, 1,
+	                                      signed_headers, nsigned, "{}", 2, NULL),
+	             SAAS_ESIGNATURE, "verify a changed body");
+	saas_free(signed_headers);
+	const char *member_events = "member.*";
+	char *endpoint_id = NULL;
+	saas_webhook_worker_stats sent;
+	check(saas_webhook_endpoint_add(&endpoint_id, NULL, ctx, acme_sys, "http://127.0.0.1:9/hooks",
+	                                &member_events, 1, "demo"), "add an endpoint");
+	check(saas_member_set_roles(ctx, as_alice, saas_user_id(bob), member, 1), "bob member");
+	check(saas_webhook_worker_run(ctx, NULL, &sent), "deliver");
+	printf("  endpoint %s: %llu delivery, %llu attempt, refused by the address guard "
+	       "(127.0.0.1 is loopback); it would retry in 5 s\n\n", endpoint_id,
+	       (unsigned long long)sent.fanned_out, (unsigned long long)sent.attempts);
+	saas_free(endpoint_id);
+
 	/* ---- 10. Export -------------------------------------------------------------------
 	 * One JSON document of everything a tenant owns (for data portability
 	 * requests, backups, or moving a tenant). Here we just count the rows. */

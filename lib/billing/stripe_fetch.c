@@ -20,16 +20,6 @@
 #define MAX_KEY 255
 #define DEFAULT_TIMEOUT_MS 10000L
 
-/* curl_global_init is not thread-safe in every libcurl build: once per
- * process, whichever thread fetches first. */
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 /* The answer's body, NUL-terminated, at most MAX_BODY bytes. */
 struct body {
 	char *buf;
@@ -190,11 +180,12 @@ int saas__stripe_fetch_subscription(struct saas__stripe_sub *out, const char *ap
 	memset(out, 0, sizeof *out);
 	if ((rc = check_args(api_base, api_key, sub_id)))
 		return rc;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return saas__err(SAAS_ESTORE, NULL,
-		                 "the provider is unreachable: libcurl could not start: %s",
-		                 curl_easy_strerror(curl_init_rc));
+	if (saas__curl_ready() != SAAS_OK) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", saas_error_message(saas_error_last()));
+		return saas__err(SAAS_ESTORE, NULL, "the provider is unreachable: %s", why);
+	}
 	if (!(curl = curl_easy_init()))
 		return saas__enomem();
 	snprintf(url, sizeof url, "%s/v1/subscriptions/%s", api_base, sub_id);

@@ -90,6 +90,10 @@ void saas__secret_hash(char out[65], const char *secret);
  * SAAS_EINVAL with field `option` when it cannot be read or parsed. */
 int saas__json_option(json_t **out, const char *option, const char *value);
 
+/* Initialise libcurl once per process (any thread): SAAS_OK, or
+ * SAAS_EINTERNAL naming libcurl's error. */
+int saas__curl_ready(void);
+
 /* ---- the context ----------------------------------------------------------- */
 
 struct saas_store;

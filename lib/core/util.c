@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "core.h"
@@ -117,5 +118,24 @@ int saas__json_option(json_t **out, const char *option, const char *value)
 		return saas__err(SAAS_EINVAL, option,
 		                 "%s is neither 'file:PATH' nor valid JSON: %s (line %d)", option,
 		                 saas__q(err.text), err.line);
+	return SAAS_OK;
+}
+
+/* curl_global_init is not thread-safe in every libcurl build: once per
+ * process, whichever thread needs libcurl first. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int saas__curl_ready(void)
+{
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return saas__err(SAAS_EINTERNAL, NULL, "libcurl could not start: %s",
+		                 curl_easy_strerror(curl_init_rc));
 	return SAAS_OK;
 }

@@ -24,6 +24,10 @@ const char *const saas__tenant_tables[] = {
 	"billing_provider_events",
 	"billing_usage_records",
 	"billing_usage_totals",
+	"webhook_attempts",
+	"webhook_deliveries",
+	"webhook_secrets",
+	"webhook_endpoints",
 	NULL,
 };
 
@@ -43,6 +47,10 @@ static saas_query q_purge[] = {
 	SAAS_QUERY("DELETE FROM billing_provider_events WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM billing_usage_records WHERE tenant_id = $1"),
 	SAAS_QUERY("DELETE FROM billing_usage_totals WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_attempts WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_deliveries WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_secrets WHERE tenant_id = $1"),
+	SAAS_QUERY("DELETE FROM webhook_endpoints WHERE tenant_id = $1"),
 };
 static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM member_roles WHERE tenant_id = $1 ORDER BY user_id, role"),
@@ -61,8 +69,14 @@ static saas_query q_export[] = {
 	SAAS_QUERY("SELECT * FROM billing_provider_events WHERE tenant_id = $1 ORDER BY provider, event_id"),
 	SAAS_QUERY("SELECT * FROM billing_usage_records WHERE tenant_id = $1 ORDER BY idempotency_key"),
 	SAAS_QUERY("SELECT * FROM billing_usage_totals WHERE tenant_id = $1 ORDER BY feature, period_start"),
+	SAAS_QUERY("SELECT * FROM webhook_attempts WHERE tenant_id = $1 ORDER BY delivery_id, attempt"),
+	SAAS_QUERY("SELECT * FROM webhook_deliveries WHERE tenant_id = $1 ORDER BY id"),
+	/* not the secrets themselves: an export is not where they travel */
+	SAAS_QUERY("SELECT tenant_id, endpoint_id, id, created_at, expires_at"
+	           " FROM webhook_secrets WHERE tenant_id = $1 ORDER BY endpoint_id, id"),
+	SAAS_QUERY("SELECT * FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY id"),
 };
-_Static_assert(sizeof q_purge / sizeof q_purge[0] == 14 && sizeof q_export / sizeof q_export[0] == 14,
+_Static_assert(sizeof q_purge / sizeof q_purge[0] == 18 && sizeof q_export / sizeof q_export[0] == 18,
                "one purge and one export statement per tenant table");
 
 #define TENANT_COLS                                                                      \
@@ -92,12 +106,15 @@ static saas_query q_due = SAAS_QUERY(
 	"SELECT id FROM tenants WHERE status = 'pending_deletion' AND purge_after <= $1"
 	" ORDER BY purge_after, id LIMIT $2");
 static saas_query q_delete = SAAS_QUERY("DELETE FROM tenants WHERE id = $1");
-/* Global rows that name the tenant: its keys' lookup hashes and the
- * sessions acting in it. */
+/* Global rows that name the tenant: its keys' lookup hashes, the
+ * sessions acting in it, its billing customers, and its webhook feeds and
+ * queued deliveries. */
 static saas_query q_purge_global[] = {
 	SAAS_QUERY("DELETE FROM api_key_hashes WHERE key_tenant = $1"),
 	SAAS_QUERY("DELETE FROM sessions WHERE acting_tenant = $1"),
 	SAAS_QUERY("DELETE FROM billing_customers WHERE customer_tenant = $1"),
+	SAAS_QUERY("DELETE FROM webhook_feeds WHERE feed_tenant = $1"),
+	SAAS_QUERY("DELETE FROM webhook_queue WHERE queue_tenant = $1"),
 };
 static saas_query q_export_tenant = SAAS_QUERY("SELECT * FROM tenants WHERE id = $1");
 static saas_query q_export_users = SAAS_QUERY(

@@ -283,6 +283,7 @@ START_TEST(purge_and_export_cover_every_table)
 	th_support_grant(ctx, t);
 	th_apikey(ctx, t, u);
 	th_billing(ctx, t);
+	th_webhook(ctx, t);
 	th_audit_anchor_and_checkpoint(ctx, t);
 
 	json_t *doc = export_doc(t);

@@ -65,37 +65,6 @@ static int read_file(char **out, size_t *len, const char *path)
 	return SC_EXIT_OK;
 }
 
-/* Print JSON text `text` (the library's), pretty unless --json asks for one line. */
-static int print_json_text(const struct sc *sc, const char *text)
-{
-	json_t *doc = json_loads(text, 0, NULL);
-
-	if (!doc)
-		return sc_fail("the library gave malformed JSON");
-	json_dumpf(doc, stdout, sc->json ? JSON_COMPACT : JSON_INDENT(2));
-	putchar('\n');
-	json_decref(doc);
-	return SC_EXIT_OK;
-}
-
-/* The library's answer `text` (taken; rc its code): with --json printed
- * as is (*doc NULL), else parsed into *doc for the caller to print.
- * Returns an exit status; SC_EXIT_OK with *doc NULL means done. */
-static int take_json(json_t **doc, const struct sc *sc, int rc, char *text)
-{
-	*doc = NULL;
-	if (rc)
-		return sc_lib_error(rc);
-	if (sc->json) {
-		rc = print_json_text(sc, text);
-		saas_free(text);
-		return rc;
-	}
-	*doc = json_loads(text, 0, NULL);
-	saas_free(text);
-	return *doc ? SC_EXIT_OK : sc_fail("the library gave malformed JSON");
-}
-
 /* ---- plans ------------------------------------------------------------------ */
 
 static int plans_list(struct sc *sc, const struct sc_args *a);
@@ -132,7 +101,7 @@ static int plans_list(struct sc *sc, const struct sc_args *a)
 	size_t i;
 	int rc = saas_billing_plans_json(&text, sc->ctx, version);
 
-	if ((rc = take_json(&doc, sc, rc, text)) || !doc)
+	if ((rc = sc_take_json(&doc, sc, rc, text)) || !doc)
 		return rc;
 	printf("catalogue version %lld\n",
 	       (long long)json_integer_value(json_object_get(doc, "version")));
@@ -158,7 +127,7 @@ static int print_sub(const struct sc *sc, const saas_subscription *s)
 	json_t *doc;
 	int rc = saas_subscription_to_json(&text, s);
 
-	if ((rc = take_json(&doc, sc, rc, text)) || !doc)
+	if ((rc = sc_take_json(&doc, sc, rc, text)) || !doc)
 		return rc;
 	{
 		json_t *period = json_object_get(doc, "period"), *flags = json_object_get(doc, "flags");
@@ -213,7 +182,7 @@ int sc_cmd_billing_status(struct sc *sc, const struct sc_args *a)
 		if (!rc) {
 			json_t *doc = json_loads(summary, 0, NULL);
 			if (sc->json)
-				rc = print_json_text(sc, summary);
+				rc = sc_print_json_text(sc, summary);
 			else
 				printf("no subscription\nstate none\naccess %s\nplan %s (default)\n",
 				       json_string_value(json_object_get(doc, "access")),
@@ -470,7 +439,7 @@ static int summary(struct sc *sc, const struct sc_args *a, int metered_only)
 		json_decref(doc);
 		return SC_EXIT_OK;
 	}
-	rc = print_json_text(sc, text);
+	rc = sc_print_json_text(sc, text);
 	saas_free(text);
 	return rc;
 }

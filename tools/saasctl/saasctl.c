@@ -507,6 +507,96 @@ static const struct sc_verb apikey_verbs[] = {
 	 sc_cmd_apikey_verify, {{0}}},
 };
 
+/* Webhooks (saas/webhook.h, docs/webhooks.md): signatures in cmd_webhook.c (no
+ * database), endpoints and delivery in cmd_webhook_endpoint.c. */
+#define WEBHOOK_PROVIDERS "stripe|standard|svix|github|slack|shopify"
+#define WEBHOOK_SECRET_OPTS                                                               \
+	{"secret", "S", SC_REPEAT, "a secret (visible in the process list: prefer "          \
+	 "--secret-env)", NULL},                                                           \
+	{"secret-env", "NAME", SC_REPEAT, "a secret read from environment variable NAME",    \
+	 NULL}
+static const struct sc_verb webhook_verbs[] = {
+	{"verify", NULL, 0,
+	 "Verify a delivery as its receiver: the headers and the raw body, byte for byte. Print "
+	 "'valid' and exit 0, or 'invalid: CHECK' (no_header, malformed_header, "
+	 "no_known_scheme, too_old, in_future, mismatch) with the reason on stderr and exit 1; "
+	 "exit 2 with no answer (a bad option, secret or file). Several secrets: valid if any "
+	 "matches; --secret ones count first, then --secret-env ones. With --json: {\"valid\","
+	 "\"check\",\"id\",\"timestamp\",\"secret_index\"}.",
+	 sc_cmd_webhook_verify,
+	 {{"provider", "P", SC_REQUIRED, "who signed: " WEBHOOK_PROVIDERS, WEBHOOK_PROVIDERS},
+	  WEBHOOK_SECRET_OPTS,
+	  {"header", "'NAME: VALUE'", SC_REPEAT, "a request header; repeat for each", NULL},
+	  {"body-file", "F", SC_REQUIRED, "the raw body ('-': stdin)", NULL},
+	  {"now", "UNIX", 0, "check the timestamp against this time (default: now)", NULL},
+	  {"tolerance", "SEC", SC_COUNT, "seconds either side of now (default 300)", NULL},
+	  {"ignore-timestamp", NULL, SC_FLAG, "skip the timestamp check (the signature counts)",
+	   NULL},
+	  {0}}},
+	{"sign", NULL, 0,
+	 "Sign a body as the provider would: print the headers to send, one 'Name: value' "
+	 "line each (--json: one object). Stripe and Standard Webhooks sign with every secret "
+	 "given (one signature each); GitHub, Slack and Shopify take one. --provider svix names "
+	 "the headers svix-*.",
+	 sc_cmd_webhook_sign,
+	 {{"provider", "P", SC_REQUIRED, "whose scheme: " WEBHOOK_PROVIDERS, WEBHOOK_PROVIDERS},
+	  WEBHOOK_SECRET_OPTS,
+	  {"body-file", "F", SC_REQUIRED, "the exact body to send ('-': stdin)", NULL},
+	  {"now", "UNIX", 0, "the timestamp to sign (default: now)", NULL},
+	  {"id", "ID", 0, "the message id (standard: default a new msg_...; github, shopify: "
+	   "the delivery id header)", NULL},
+	  {"svix-headers", NULL, SC_FLAG, "standard: name the headers svix-* not webhook-*",
+	   NULL},
+	  {0}}},
+	{"secret", NULL, 0,
+	 "Print a new Standard Webhooks secret (whsec_...); with --ed25519 a key pair: "
+	 "'secret: whsk_...' (sign with it) and 'public: whpk_...' (verify with it).",
+	 sc_cmd_webhook_secret,
+	 {{"ed25519", NULL, SC_FLAG, "an ed25519 key pair (v1a signatures) instead", NULL},
+	  {0}}},
+	{"public-key", NULL, 0, "Print the public key (whpk_...) of an ed25519 signing key.",
+	 sc_cmd_webhook_public_key,
+	 {{"secret", "whsk_...", 0, "the signing key (visible in the process list: prefer "
+	   "--secret-env)", NULL},
+	  {"secret-env", "NAME", 0, "the signing key read from environment variable NAME", NULL},
+	  {0}}},
+	{"endpoint", "add|list|remove ID|enable ID|disable ID|rotate ID|secret ID", -2,
+	 "A tenant's webhook endpoints. add: a new endpoint (--url, one --event per pattern: "
+	 "member.added, subscription.*, *), printing its id and its secret once. list: the "
+	 "endpoints (no secrets). remove, enable, disable: audited. rotate: a new secret; the "
+	 "old ones keep signing for --overlap seconds (default a day). secret: print the "
+	 "current secret.",
+	 sc_cmd_webhook_endpoint,
+	 {TENANT_OPT,
+	  {"url", "URL", 0, "add: where to POST (http:// or https://)", NULL},
+	  {"event", "PATTERN", SC_REPEAT, "add: an event type pattern; repeat for each", NULL},
+	  {"description", "TEXT", 0, "add: a note", NULL},
+	  {"overlap", "SEC", SC_COUNT, "rotate: how long the old secrets keep signing (0 to 604800)",
+	   NULL},
+	  {0}}},
+	{"deliver", NULL, 0,
+	 "Run the delivery worker: turn new audit events into deliveries and send what is due, "
+	 "until nothing is due (retries wait for their time), or with --forever until SIGINT or "
+	 "SIGTERM. Print what it did.",
+	 sc_cmd_webhook_deliver,
+	 {{"forever", NULL, SC_FLAG, "keep running, polling for work", NULL},
+	  {"concurrency", "N", SC_POSITIVE, "requests in flight at once (default 8)", NULL},
+	  {"timeout-ms", "MS", SC_POSITIVE, "a whole attempt (default 15000)", NULL},
+	  {"connect-timeout-ms", "MS", SC_POSITIVE, "connecting (default 5000)", NULL},
+	  {"allow", "CIDR", SC_REPEAT, "let the address guard through to this range (tests, "
+	   "intranets)", NULL},
+	  {"https-only", NULL, SC_FLAG, "refuse http:// endpoints", NULL},
+	  {0}}},
+	{"attempts", NULL, 0,
+	 "A tenant's deliveries, newest first, each with its attempts: time, duration, HTTP "
+	 "status, error.",
+	 sc_cmd_webhook_attempts,
+	 {TENANT_OPT,
+	  {"endpoint", "ID", 0, "only this endpoint's", NULL},
+	  {"limit", "N", SC_POSITIVE, "at most N deliveries (default 100, at most 1000)", NULL},
+	  {0}}},
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct sc_noun sc_nouns[] = {
@@ -549,6 +639,9 @@ const struct sc_noun sc_nouns[] = {
 	 0},
 	{"apikey", "a tenant's API keys: create, list, revoke, verify", apikey_verbs,
 	 COUNT(apikey_verbs), 0},
+	{"webhook",
+	 "webhooks: verify and sign deliveries; a tenant's endpoints; the delivery worker",
+	 webhook_verbs, COUNT(webhook_verbs), 0},
 };
 const size_t sc_nnouns = COUNT(sc_nouns);
 
@@ -610,6 +703,9 @@ static const char tail_help[] =
 	"  ...}, or an array of them for every stream; else {\"ok\":true}. rbac export prints\n"
 	"  the policy document (indented; on one line with --json); rbac import a line per\n"
 	"  kind (with --json its report: {\"tenants\":{\"created\":N,...},...}).\n"
+	"  webhook sign prints one 'Name: value' line per header (--json: an object of\n"
+	"  them); webhook verify 'valid' or 'invalid: CHECK'. Secrets are never printed\n"
+	"  but by the verbs that make them.\n"
 	"\n"
 	"Exit status:\n"
 	"  0  done\n"
@@ -617,8 +713,9 @@ static const char tail_help[] =
 	"     message and code, e.g. SAAS_ENOTFOUND, go to stderr)\n"
 	"  2  usage error: unknown noun, verb or option, missing argument\n"
 	"  check exits 1 when denied; check --batch 2 when a line had an error; rbac test\n"
-	"  1 on a mismatch, 2 on a bad line. login, session verify and apikey verify exit\n"
-	"  1 on a negative answer (wrong credentials, invalid or revoked), 2 with no answer.\n";
+	"  1 on a mismatch, 2 on a bad line. login, session verify, apikey verify and\n"
+	"  webhook verify exit 1 on a negative answer (wrong credentials, invalid or\n"
+	"  revoked, a delivery that does not verify), 2 with no answer.\n";
 
 char *sc_synopsis(const struct sc_noun *noun, const struct sc_verb *verb)
 {
@@ -669,7 +766,7 @@ static void print_main_help(FILE *f)
 {
 	fprintf(f,
 	        "saasctl - operate a libsaas deployment: tenants, users, memberships, invitations,\n"
-	        "          the audit log, roles\n"
+	        "          the audit log, roles, billing, sign-in, webhook signatures\n"
 	        "\n"
 	        "Usage: saasctl [--db URL] [--json] [--actor NAME] NOUN VERB [ARGS] [OPTIONS]\n"
 	        "       saasctl help [NOUN [VERB]]  |  saasctl NOUN --help  |  saasctl --version\n"
@@ -1028,13 +1125,17 @@ static int run(int argc, char **argv)
 		args_free(&a);
 		return sc_lib_error(rc);
 	}
-	/* keygen, verify of an export file, totp code and secret, billing states need
-	 * no database;
+	/* keygen, verify of an export file, totp code and secret, billing states and
+	 * the webhook signature verbs need no database;
 	 * apikey verify opens it itself once the key's checksum is right. */
 	rc = sc.verb->run == sc_cmd_audit_keygen || sc.verb->run == sc_cmd_totp_code ||
 	                     sc.verb->run == sc_cmd_billing_states ||
 	                     sc.verb->run == sc_cmd_totp_secret ||
 	                     sc.verb->run == sc_cmd_apikey_verify ||
+	                     sc.verb->run == sc_cmd_webhook_verify ||
+	                     sc.verb->run == sc_cmd_webhook_sign ||
+	                     sc.verb->run == sc_cmd_webhook_secret ||
+	                     sc.verb->run == sc_cmd_webhook_public_key ||
 	                     (sc.verb->run == sc_cmd_audit_verify && sc_opt_value(&sc, &a, "file"))
 	             ? SC_EXIT_OK
 	             : sc_open_ctx(&sc);

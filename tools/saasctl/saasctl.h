@@ -2,15 +2,17 @@
  * saasctl: the command-line tool of libsaas. Private to the tool.
  *
  * saasctl.c parses the command line, prints help and dispatches; cmd_tenant.c,
- * cmd_identity.c, cmd_audit.c, cmd_rbac.c and cmd_policy.c hold the commands;
- * util.c the helpers they share (errors, argument lookup, resolving tenants and
- * users, output).
+ * cmd_identity.c, cmd_audit.c, cmd_rbac.c, cmd_policy.c, cmd_webhook.c and the
+ * other cmd_*.c files hold the commands; util.c the helpers they share
+ * (errors, argument lookup, resolving tenants and users, output).
  */
 #ifndef SAASCTL_H
 #define SAASCTL_H
 
 #include <stddef.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "saas.h"
 
@@ -154,6 +156,13 @@ int sc_cmd_apikey_list(struct sc *sc, const struct sc_args *a);
 int sc_cmd_apikey_revoke(struct sc *sc, const struct sc_args *a);
 int sc_cmd_apikey_verify(struct sc *sc, const struct sc_args *a);
 int sc_cmd_totp_enroll(struct sc *sc, const struct sc_args *a);
+int sc_cmd_webhook_endpoint(struct sc *sc, const struct sc_args *a);
+int sc_cmd_webhook_deliver(struct sc *sc, const struct sc_args *a);
+int sc_cmd_webhook_attempts(struct sc *sc, const struct sc_args *a);
+int sc_cmd_webhook_verify(struct sc *sc, const struct sc_args *a); /* cmd_webhook.c */
+int sc_cmd_webhook_sign(struct sc *sc, const struct sc_args *a);
+int sc_cmd_webhook_secret(struct sc *sc, const struct sc_args *a);
+int sc_cmd_webhook_public_key(struct sc *sc, const struct sc_args *a);
 
 /* ---- cmd_tenant.c ------------------------------------------------------------ */
 
@@ -226,6 +235,12 @@ int sc_done(const struct sc *sc);
  * else print "next cursor: C" on stderr when there is a next page. */
 void sc_list_end(const struct sc *sc, const char *next);
 /* The synopsis of a verb ("tenant create --slug S --name N") into a malloc'd string. */
+/* Print the library's JSON text, pretty unless --json asks for one line. */
+int sc_print_json_text(const struct sc *sc, const char *text);
+/* The library's answer `text` (taken; rc its code): with --json printed as
+ * is (*doc NULL), else parsed into *doc for the caller to print. Returns an
+ * exit status; SC_EXIT_OK with *doc NULL means done. */
+int sc_take_json(json_t **doc, const struct sc *sc, int rc, char *text);
 char *sc_synopsis(const struct sc_noun *noun, const struct sc_verb *verb);
 
 #endif

@@ -280,3 +280,34 @@ void sc_list_end(const struct sc *sc, const char *next)
 		fprintf(stderr, "next cursor: %s\n", next);
 	}
 }
+
+/* Print JSON text `text` (the library's), pretty unless --json asks for one line. */
+int sc_print_json_text(const struct sc *sc, const char *text)
+{
+	json_t *doc = json_loads(text, 0, NULL);
+
+	if (!doc)
+		return sc_fail("the library gave malformed JSON");
+	json_dumpf(doc, stdout, sc->json ? JSON_COMPACT : JSON_INDENT(2));
+	putchar('\n');
+	json_decref(doc);
+	return SC_EXIT_OK;
+}
+
+/* The library's answer `text` (taken; rc its code): with --json printed
+ * as is (*doc NULL), else parsed into *doc for the caller to print.
+ * Returns an exit status; SC_EXIT_OK with *doc NULL means done. */
+int sc_take_json(json_t **doc, const struct sc *sc, int rc, char *text)
+{
+	*doc = NULL;
+	if (rc)
+		return sc_lib_error(rc);
+	if (sc->json) {
+		rc = sc_print_json_text(sc, text);
+		saas_free(text);
+		return rc;
+	}
+	*doc = json_loads(text, 0, NULL);
+	saas_free(text);
+	return *doc ? SC_EXIT_OK : sc_fail("the library gave malformed JSON");
+}
