@@ -76,7 +76,7 @@ struct worker {
 	struct saas__wh_allow *allow;
 	CURLM *multi;
 	char owner[48];
-	char user_agent[64];
+	char user_agent[256];
 	int64_t lease_ms;
 	unsigned inflight;
 	struct flight *flights;

@@ -6,8 +6,10 @@
 #
 #   bash tests/interop/webhook_interop.sh PATH/TO/saasctl
 #
-# Exits 77 (skipped) only when node or npm is missing; a failed npm install
-# fails the test. Needs the npm registry (or a configured mirror).
+# Exits 77 (skipped) when node or npm is missing, or when the npm registry
+# cannot be reached from this machine at all (`npm ping` fails: no network,
+# or a TLS-intercepting proxy whose certificate this machine does not
+# trust); a failed npm install from a registry that answers fails the test.
 set -u
 
 SAASCTL=${1:?usage: webhook_interop.sh PATH/TO/saasctl}
@@ -20,11 +22,12 @@ PACKAGES=(stripe@17 standardwebhooks@1 @octokit/webhooks-methods@5)
 
 skip() {
 	printf '\n*** SKIPPED: %s: the webhook interop test did not run ***\n' "$1" >&2
-	printf '*** install them (scripts/deps.sh: nodejs npm) to run it ***\n\n' >&2
+	printf '*** %s ***\n\n' "$2" >&2
 	exit 77
 }
-NODE=$(command -v node || command -v nodejs) || skip "node is not installed"
-NPM=$(command -v npm) || skip "npm is not installed"
+NODE=$(command -v node || command -v nodejs) ||
+	skip "node is not installed" "install it (scripts/deps.sh: nodejs npm) to run it"
+NPM=$(command -v npm) || skip "npm is not installed" "install it (scripts/deps.sh: nodejs npm) to run it"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/webhook-interop.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -36,6 +39,11 @@ if [[ -z ${HOME:-} || ! -w ${HOME:-/nonexistent} ]]; then
 fi
 
 echo "# node $("$NODE" --version), npm $("$NPM" --version)"
+if ! npm_config_fetch_retries=0 timeout 90 "$NPM" ping >"$tmp/ping.log" 2>&1; then
+	why=$(grep -v '^npm ERR! *$' "$tmp/ping.log" | grep -m1 -i -E 'error|ERR!' || tail -n 1 "$tmp/ping.log")
+	skip "the npm registry is unreachable from here (npm ping: ${why:-timed out})" \
+		"run it where the registry answers (CI does)"
+fi
 echo "# npm install ${PACKAGES[*]} into $tmp"
 if ! "$NPM" install --no-audit --no-fund --silent --prefix "$tmp" "${PACKAGES[@]}" \
 	>"$tmp/npm.log" 2>&1; then
