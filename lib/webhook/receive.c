@@ -62,11 +62,7 @@ int saas_webhook_receive(saas_ctx *ctx, saas_webhook_result *result,
 	saas_tx *tx;
 	int rc;
 
-	if (result) {
-		memset(result, 0, sizeof *result);
-		result->check = SAAS_WEBHOOK_MALFORMED_HEADER;
-		result->secret_index = -1;
-	}
+	saas__wh_result_reset(result);
 	if (!ctx)
 		return saas__err(SAAS_EINVAL, "ctx", "ctx is NULL");
 	if (!source)

@@ -459,15 +459,20 @@ static int verify_shopify(struct job *j)
 	return match(j, (struct saas__wh_piece[]){{j->body, j->len}}, 1, &c, 1);
 }
 
+void saas__wh_result_reset(saas_webhook_result *result)
+{
+	if (!result)
+		return;
+	memset(result, 0, sizeof *result);
+	result->check = SAAS_WEBHOOK_MALFORMED_HEADER;
+	result->secret_index = -1;
+}
+
 /* Check the arguments shared by verify and receive; fill the result's defaults. */
 static int check_args(saas_webhook_result *result, const saas_webhook_verifier *v,
 	const saas_webhook_header *headers, size_t nheaders, const void *body, size_t len)
 {
-	if (result) {
-		memset(result, 0, sizeof *result);
-		result->check = SAAS_WEBHOOK_MALFORMED_HEADER;
-		result->secret_index = -1;
-	}
+	saas__wh_result_reset(result);
 	if (!result)
 		return saas__err(SAAS_EINVAL, "result", "result is NULL");
 	if (!v)
@@ -525,11 +530,7 @@ int saas_webhook_verify_once(saas_webhook_result *result, int provider,
 	saas_webhook_verifier *v;
 	int rc;
 
-	if (result) {
-		memset(result, 0, sizeof *result);
-		result->check = SAAS_WEBHOOK_MALFORMED_HEADER;
-		result->secret_index = -1;
-	}
+	saas__wh_result_reset(result);
 	if ((rc = saas_webhook_verifier_new(&v, provider, secrets, nsecrets)) != SAAS_OK)
 		return rc;
 	rc = saas_webhook_verify(result, v, headers, nheaders, body, len, opts);

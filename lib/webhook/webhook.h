@@ -95,6 +95,9 @@ bool saas__wh_provider_ok(int provider);
  * 0 absent, -1 given more than once. */
 int saas__wh_header(const char **val, size_t *len, const saas_webhook_header *h, size_t n,
 	const char *name);
+/* A result as a failed call leaves it (NULL is ignored): no check passed,
+ * no secret matched, no id or timestamp. */
+void saas__wh_result_reset(saas_webhook_result *result);
 /* The tolerance and now of options (defaults filled); SAAS_EINVAL if bad. */
 int saas__wh_opts(const saas_webhook_verify_options *opts, int64_t clock_now, int64_t *now,
 	int64_t *tolerance, bool *check_ts);
